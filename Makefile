@@ -1,0 +1,40 @@
+# CareLearn: `make run` to try it with demo data, `make test` to run every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app carelearn
+
+.PHONY: run test install install-test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Demo mode: the development secret key is allowed and demo accounts are seeded.
+run: export CARELEARN_DEMO = 1
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) content publish
+	$(FLASK) demo
+	$(FLASK) run --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/python -m ruff check carelearn tests
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

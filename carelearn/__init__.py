@@ -1,0 +1,52 @@
+"""CareLearn: customer-service training for healthcare staff."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, check_secret_key, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CARELEARN_INSTANCE_DIR", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+    check_secret_key(app.config, app.debug)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from . import (  # noqa: F401  (database sets SQLite pragmas)
+        database,
+        errors,
+        models,  # noqa: F401  (registers every table on the metadata)
+        security,
+    )
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "carelearn" / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .health import bp as health_bp
+    from .learn.views import bp as learn_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(health_bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,77 @@
+"""Flask commands: content checking and publishing, accounts, demo data."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .content.publisher import check_content, publish_content
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(content)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+
+
+@click.group(help="Check and publish the training content under modules/.")
+def content():
+    pass
+
+
+def _content_dir(path: str | None) -> Path:
+    return Path(path or current_app.config["CONTENT_DIR"])
+
+
+@content.command("check", help="Validate content files; print path:line: message per problem.")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+def content_check(path: str | None):
+    sources, problems = check_content(_content_dir(path))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    lessons = sum(len(s.lessons) for s in sources)
+    questions = sum(len(s.questions) for s in sources)
+    click.echo(f"OK: {len(sources)} modules, {lessons} lessons, {questions} questions")
+
+
+@content.command("publish", help="Load valid, changed modules into the database as new versions.")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+def content_publish(path: str | None):
+    outcomes = publish_content(_content_dir(path))
+    for outcome in outcomes:
+        if outcome.status == "invalid":
+            click.echo(f"not published {outcome.slug}: {len(outcome.problems)} problem(s)")
+            for problem in outcome.problems:
+                click.echo(f"  {problem}")
+        else:
+            v = outcome.version
+            click.echo(f"{outcome.status} {outcome.slug}: version {v.number} ({v.label})")
+    if any(o.status == "invalid" for o in outcomes):
+        sys.exit(1)
+
+
+@click.command("create-admin", help="Create an admin account (or make an existing one admin).")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+def create_admin(email: str, name: str):
+    from .services.accounts import AccountError, create_admin_account
+
+    # Only ever asked for at the prompt, so it never lands in shell history or `ps`.
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_admin_account(email, name, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Admin account ready: {user.email}")
+
+
+@click.command("demo", help="Seed a small demo organisation. Safe to run again.")
+def demo():
+    from .demo import seed_demo
+
+    summary = seed_demo()
+    click.echo(summary)

@@ -1,0 +1,56 @@
+"""Settings read from the environment, with defaults that are safe for a laptop demo."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The app was started with settings it must not run with."""
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = overrides or {}
+    default_db = "sqlite:///" + str(Path(instance_path) / "carelearn.sqlite3")
+    config = {
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "CONTENT_DIR": env.get("CARELEARN_CONTENT_DIR", str(PROJECT_ROOT / "modules")),
+        # Demo mode allows the development key; it is what `make run` uses.
+        "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("CARELEARN_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config.update(overrides)
+    return config
+
+
+def _running_maintenance_command() -> bool:
+    """True for `flask content check` and the like: they sign no cookies, so need no key."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" not in sys.argv[1:]
+
+
+def check_secret_key(config: dict, debug: bool) -> None:
+    allowed = debug or config.get("TESTING") or config.get("DEMO_MODE") or _running_maintenance_command()
+    if config["SECRET_KEY"] == DEV_SECRET_KEY and not allowed:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )

@@ -1,0 +1,1 @@
+"""Training content as data: loading, checking and publishing the folders under modules/."""

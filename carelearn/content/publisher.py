@@ -1,0 +1,100 @@
+"""Load checked module folders into the database as new versions, only when their files changed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Lesson, Module, ModuleVersion, Option, Question
+from ..services.audit import record_event
+from .loader import ModuleSource, Problem, load_module, module_folders
+from .markdown import render_lesson
+
+
+@dataclass
+class PublishOutcome:
+    slug: str
+    status: str  # "published", "unchanged" or "invalid"
+    version: ModuleVersion | None = None
+    problems: list[Problem] | None = None
+
+
+def check_content(content_dir: Path) -> tuple[list[ModuleSource], list[Problem]]:
+    sources = [load_module(folder) for folder in module_folders(content_dir)]
+    problems = [p for s in sources for p in s.problems]
+    return sources, problems
+
+
+def publish_content(content_dir: Path, actor_id: int | None = None) -> list[PublishOutcome]:
+    """Publish every valid, changed module; an invalid one is skipped and its last version stays."""
+    outcomes = []
+    for source in check_content(content_dir)[0]:
+        if source.problems:
+            outcomes.append(PublishOutcome(source.slug, "invalid", problems=source.problems))
+            continue
+        outcomes.append(_publish_module(source, actor_id))
+    db.session.commit()
+    return outcomes
+
+
+def _publish_module(source: ModuleSource, actor_id: int | None) -> PublishOutcome:
+    module = db.session.scalar(select(Module).where(Module.slug == source.slug))
+    if module is None:
+        module = Module(slug=source.slug)
+        db.session.add(module)
+        db.session.flush()
+    elif module.current_version and module.current_version.content_hash == source.content_hash:
+        return PublishOutcome(source.slug, "unchanged", module.current_version)
+
+    latest = db.session.scalar(
+        select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == module.id)
+    )
+    meta = source.meta
+    version = ModuleVersion(
+        module=module,
+        number=(latest or 0) + 1,
+        label=meta["version"],
+        content_hash=source.content_hash,
+        title=meta["title"],
+        summary=meta["summary"],
+        audience=meta["audience"],
+        estimated_minutes=meta["estimated_minutes"],
+        pass_mark=meta["pass_mark"],
+        questions_per_attempt=meta["questions_per_attempt"],
+        recertify_after_months=meta.get("recertify_after_months"),
+    )
+    db.session.add(version)
+    for position, lesson in enumerate(source.lessons, start=1):
+        db.session.add(Lesson(
+            module_version=version, position=position, title=lesson.title,
+            minutes=lesson.minutes, body_html=render_lesson(lesson.markdown),
+        ))
+    for q in source.questions:
+        db.session.add(_build_question(version, q))
+    db.session.flush()
+    module.current_version = version
+    record_event(
+        "content.publish", "module", module.id, actor_id=actor_id,
+        slug=source.slug, version=version.number, label=version.label,
+    )
+    return PublishOutcome(source.slug, "published", version)
+
+
+def _build_question(version: ModuleVersion, q: dict) -> Question:
+    if q["type"] == "true_false":
+        options = [
+            {"text": "True", "correct": q["answer"] is True, "feedback": q["explanation"]},
+            {"text": "False", "correct": q["answer"] is False, "feedback": q["explanation"]},
+        ]
+    else:
+        options = q.get("options", [])
+    return Question(
+        module_version=version, key=q["id"], kind=q["type"], scenario=q.get("scenario"),
+        prompt=q["prompt"], explanation=q["explanation"], roles=q.get("roles", []),
+        options=[
+            Option(position=i, text=o["text"], is_correct=bool(o.get("correct")), feedback=o["feedback"])
+            for i, o in enumerate(options, start=1)
+        ],
+    )

@@ -1,0 +1,73 @@
+"""JSON Schemas for module.yml and questions.yml (documented for authors in modules/README.md)."""
+from .roles import JOB_ROLES
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_role_list = {"type": "array", "items": {"enum": list(JOB_ROLES)}, "uniqueItems": True}
+_text = {"type": "string", "minLength": 1}
+
+MODULE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "title", "summary", "version", "audience", "estimated_minutes", "pass_mark",
+        "questions_per_attempt", "lessons",
+    ],
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "summary": _text,
+        "version": {"type": "string", "pattern": r"^[0-9A-Za-z.\-]{1,20}$"},
+        "audience": {**_role_list, "minItems": 1},
+        "estimated_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
+        "questions_per_attempt": {"type": "integer", "minimum": 1, "maximum": 50},
+        "recertify_after_months": {"type": "integer", "minimum": 1, "maximum": 120},
+        "lessons": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["file", "title", "minutes"],
+                "properties": {
+                    "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.md$"},
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "minutes": {"type": "integer", "minimum": 1, "maximum": 30},
+                },
+            },
+        },
+    },
+}
+
+_option = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["text", "feedback"],
+    "properties": {"text": _text, "correct": {"type": "boolean"}, "feedback": _text},
+}
+
+QUESTIONS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["questions"],
+    "properties": {
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "type", "prompt", "explanation"],
+                "properties": {
+                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
+                    "type": {"enum": ["single", "multiple", "true_false", "scenario", "reflection"]},
+                    "roles": {**_role_list, "minItems": 1},
+                    "scenario": _text,
+                    "prompt": _text,
+                    "options": {"type": "array", "minItems": 2, "maxItems": 6, "items": _option},
+                    "answer": {"type": "boolean"},
+                    "explanation": _text,
+                },
+            },
+        }
+    },
+}

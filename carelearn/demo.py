@@ -1,0 +1,129 @@
+"""A small demo organisation to click around in. Demo passwords are for demo data only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from .extensions import db
+from .models import AppRole, LessonProgress, Team, TeamKind, TeamManager, TeamMembership, User
+from .services import learning
+from .services.accounts import ensure_job_roles
+from .services.quiz import open_attempt, parse_answers, submit_attempt
+
+DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
+
+# (name, kind, parent name)
+DEMO_TEAMS = [
+    ("Riverside Health NHS Trust", TeamKind.ORGANISATION, None),
+    ("Planned Care", TeamKind.DIRECTORATE, "Riverside Health NHS Trust"),
+    ("Outpatients", TeamKind.DEPARTMENT, "Planned Care"),
+    ("Outpatients Reception", TeamKind.TEAM, "Outpatients"),
+    ("Outpatients Nursing", TeamKind.TEAM, "Outpatients"),
+    ("Estates and Facilities", TeamKind.DIRECTORATE, "Riverside Health NHS Trust"),
+    ("Patient Services", TeamKind.DEPARTMENT, "Estates and Facilities"),
+    ("Portering", TeamKind.TEAM, "Patient Services"),
+    ("Housekeeping", TeamKind.TEAM, "Patient Services"),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    job_role: str
+    app_role: AppRole
+    team: str
+    start_date: date
+    manages: str | None = None
+
+
+DEMO_PEOPLE = [
+    DemoPerson("admin@carelearn.example", "Priya Shah", "admin-staff", AppRole.ADMIN,
+               "Riverside Health NHS Trust", date(2019, 4, 1)),
+    DemoPerson("manager@carelearn.example", "Grace Okafor", "nurse", AppRole.MANAGER,
+               "Outpatients", date(2016, 9, 5), manages="Outpatients"),
+    DemoPerson("reception@carelearn.example", "Tom Hughes", "receptionist", AppRole.LEARNER,
+               "Outpatients Reception", date(2024, 2, 12)),
+    DemoPerson("newstarter@carelearn.example", "Aisha Begum", "receptionist", AppRole.LEARNER,
+               "Outpatients Reception", date(2026, 11, 23)),
+    DemoPerson("nurse@carelearn.example", "Daniel Price", "nurse", AppRole.LEARNER,
+               "Outpatients Nursing", date(2021, 6, 1)),
+    DemoPerson("hca@carelearn.example", "Megan Lloyd", "healthcare-assistant", AppRole.LEARNER,
+               "Outpatients Nursing", date(2023, 1, 9)),
+    DemoPerson("porter@carelearn.example", "Kwame Mensah", "porter", AppRole.LEARNER,
+               "Portering", date(2020, 3, 16)),
+    DemoPerson("cleaner@carelearn.example", "Rosa Silva", "cleaner", AppRole.LEARNER,
+               "Housekeeping", date(2022, 10, 3)),
+]
+
+
+def seed_demo() -> str:
+    roles = ensure_job_roles()
+    teams = _ensure_teams()
+    created = 0
+    for person in DEMO_PEOPLE:
+        user = db.session.scalar(select(User).where(User.email == person.email))
+        if user is None:
+            user = User(email=person.email, name=person.name, job_role=roles[person.job_role],
+                        app_role=person.app_role, start_date=person.start_date)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            db.session.flush()
+            created += 1
+        _ensure_link(TeamMembership, user.id, teams[person.team].id)
+        if person.manages:
+            _ensure_link(TeamManager, user.id, teams[person.manages].id)
+    db.session.commit()
+    _seed_progress()
+    return f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
+
+
+def _ensure_teams() -> dict[str, Team]:
+    teams = {t.name: t for t in db.session.scalars(select(Team))}
+    for name, kind, parent in DEMO_TEAMS:
+        if name not in teams:
+            teams[name] = Team(name=name, kind=kind, parent=teams[parent] if parent else None)
+            db.session.add(teams[name])
+    db.session.flush()
+    return teams
+
+
+def _ensure_link(model, user_id: int, team_id: int) -> None:
+    exists = db.session.scalar(select(model.id).where(model.user_id == user_id, model.team_id == team_id))
+    if exists is None:
+        db.session.add(model(user_id=user_id, team_id=team_id))
+
+
+def _seed_progress() -> None:
+    """Some finished and half-finished training, made through the real learner services."""
+    plan = [
+        ("nurse@carelearn.example", "service-vision", "pass"),
+        ("manager@carelearn.example", "service-vision", "pass"),
+        ("reception@carelearn.example", "active-listening", 2),
+        ("porter@carelearn.example", "service-vision", 1),
+    ]
+    for email, slug, goal in plan:
+        user = db.session.scalar(select(User).where(User.email == email))
+        version = learning.current_version(slug)
+        if version is None or db.session.scalar(
+            select(LessonProgress.id).where(LessonProgress.user_id == user.id).limit(1)
+        ):
+            continue
+        lessons_to_finish = len(version.lessons) if goal == "pass" else goal
+        for position in range(1, lessons_to_finish + 1):
+            learning.complete_lesson(user, version, position)
+        if goal == "pass":
+            _pass_quiz(user, version)
+
+
+def _pass_quiz(user: User, version) -> None:
+    attempt = open_attempt(user, version)
+    form = MultiDict()
+    for item in attempt.items:
+        for option in item.question.options:
+            if option.is_correct:
+                form.add(f"q-{item.id}", str(option.id))
+    submit_attempt(user, attempt, parse_answers(attempt, form))

@@ -1,0 +1,45 @@
+"""Error pages in the site's layout; a database outage gets a calm 'try again' page."""
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask your training lead."),
+    404: ("Page not found", "The link may be old, or the page may have moved."),
+    405: ("That did not work", "Go back and try again."),
+    500: ("Something went wrong on our side", "It has been logged. Please try again in a minute."),
+    503: ("CareLearn is busy or being looked after", "Nothing you did caused this. Please try again in a minute: your progress is saved."),
+}
+
+
+def _render(code: int):
+    title, advice = MESSAGES[code]
+    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+
+
+def init_app(app: Flask) -> None:
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, lambda _e, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def _form_expired(error):
+        app.logger.info("CSRF refused: %s", error.description)
+        return render_template(
+            "errors/error.html", code=400, title="This form has expired",
+            advice="For your security, forms time out or must come from this site. "
+                   "Go back, reload the page and try again.",
+        ), 400
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(_error):
+        db.session.rollback()
+        response = _render(503)
+        return response[0], 503, {"Retry-After": "30"}
+
+    @app.errorhandler(500)
+    def _server_error(_error):
+        db.session.rollback()
+        return _render(500)

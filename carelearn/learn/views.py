@@ -1,0 +1,122 @@
+"""The learner's pages: My training, lessons, quizzes and their own record."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..services import learning
+from ..services.quiz import (
+    QuizNotAvailable,
+    find_attempt,
+    open_attempt,
+    parse_answers,
+    submit_attempt,
+)
+from .forms import ActionForm
+
+bp = Blueprint("learn", __name__)
+
+
+def _version_or_404(slug: str):
+    version = learning.current_version(slug)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every page here is for a logged-in person."""
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("learn.my_training"))
+
+
+@bp.get("/learn")
+def my_training():
+    progress = learning.training_overview(current_user)
+    return render_template("learn/my_training.html", modules=progress)
+
+
+@bp.get("/learn/<slug>")
+def module(slug: str):
+    version = _version_or_404(slug)
+    progress = learning.module_progress(current_user, version)
+    return render_template("learn/module.html", version=version, progress=progress, form=ActionForm())
+
+
+@bp.get("/learn/<slug>/continue")
+def resume(slug: str):
+    version = _version_or_404(slug)
+    position = learning.module_progress(current_user, version).next_lesson_position
+    if position is None:
+        return redirect(url_for("learn.module", slug=slug, _anchor="quiz"))
+    return redirect(url_for("learn.lesson", slug=slug, position=position))
+
+
+@bp.get("/learn/<slug>/lessons/<int:position>")
+def lesson(slug: str, position: int):
+    version = _version_or_404(slug)
+    page = learning.open_lesson(current_user, version, position)
+    if page is None:
+        abort(404)
+    return render_template("learn/lesson.html", version=version, page=page, form=ActionForm())
+
+
+@bp.post("/learn/<slug>/lessons/<int:position>/complete")
+def complete_lesson(slug: str, position: int):
+    version = _version_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not learning.complete_lesson(current_user, version, position):
+        abort(404)
+    if position < len(version.lessons):
+        return redirect(url_for("learn.lesson", slug=slug, position=position + 1))
+    flash("You have finished the lessons. The quiz is next.", "success")
+    return redirect(url_for("learn.module", slug=slug, _anchor="quiz"))
+
+
+@bp.post("/learn/<slug>/quiz")
+def start_quiz(slug: str):
+    version = _version_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = open_attempt(current_user, version)
+    except QuizNotAvailable as reason:
+        flash(str(reason), "info")
+        return redirect(url_for("learn.module", slug=slug))
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/learn/attempts/<int:attempt_id>", methods=["GET", "POST"])
+def attempt(attempt_id: int):
+    attempt = find_attempt(current_user, attempt_id)
+    if attempt is None:
+        abort(404)
+    form = ActionForm()
+    if attempt.submitted_at is not None:
+        if request.method == "POST":
+            flash("This attempt was already submitted; your first submission counts.", "info")
+            return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+        return render_template("learn/result.html", attempt=attempt, form=form)
+
+    answers = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        answers = parse_answers(attempt, request.form)
+        if not answers.errors:
+            submit_attempt(current_user, attempt, answers)
+            return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    status = 422 if answers and answers.errors else 200
+    return render_template("learn/quiz.html", attempt=attempt, answers=answers, form=form), status
+
+
+@bp.get("/learn/record")
+def record():
+    completions = learning.completion_history(current_user)
+    return render_template("learn/record.html", completions=completions)

@@ -1,0 +1,11 @@
+"""All models, imported here so Alembic and the app see one complete metadata."""
+from .audit import AuditEvent
+from .content import Lesson, Module, ModuleVersion, Option, Question
+from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
+from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
+
+__all__ = [
+    "AppRole", "AttemptQuestion", "AuditEvent", "Completion", "JobRole", "Lesson",
+    "LessonProgress", "Module", "ModuleVersion", "Option", "Question", "QuizAttempt", "Team",
+    "TeamKind", "TeamManager", "TeamMembership", "User",
+]

@@ -1,0 +1,121 @@
+"""Published training content. Each publish of changed files makes a new, immutable version."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..services.clock import utcnow
+
+QUESTION_KINDS = ("single", "multiple", "true_false", "scenario", "reflection")
+
+
+class Module(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # The version learners get now; older versions stay for the records that point at them.
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("module_version.id", use_alter=True)
+    )
+
+    current_version: Mapped[ModuleVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+
+class ModuleVersion(db.Model):
+    __table_args__ = (
+        UniqueConstraint("module_id", "number"),
+        CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_percent"),
+        CheckConstraint("questions_per_attempt > 0", name="draws_questions"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    audience: Mapped[list[str]] = mapped_column(JSON)
+    estimated_minutes: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    questions_per_attempt: Mapped[int] = mapped_column(Integer)
+    recertify_after_months: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    module: Mapped[Module] = relationship(foreign_keys=[module_id])
+    lessons: Mapped[list[Lesson]] = relationship(
+        order_by="Lesson.position", back_populates="module_version"
+    )
+
+    @property
+    def slug(self) -> str:
+        return self.module.slug
+
+
+class Lesson(db.Model):
+    __table_args__ = (UniqueConstraint("module_version_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int] = mapped_column(Integer)
+    # Rendered and sanitised once, at publish time, not on every page view.
+    body_html: Mapped[str] = mapped_column(Text)
+
+    module_version: Mapped[ModuleVersion] = relationship(back_populates="lessons")
+
+
+class Question(db.Model):
+    __table_args__ = (
+        UniqueConstraint("module_version_id", "key"),
+        CheckConstraint(
+            "kind IN ('single', 'multiple', 'true_false', 'scenario', 'reflection')",
+            name="kind_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    scenario: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    # Job-role slugs that may get this question; empty means everyone.
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    module_version: Mapped[ModuleVersion] = relationship()
+    options: Mapped[list[Option]] = relationship(order_by="Option.position")
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind != "reflection"
+
+    def fits_role(self, role_slug: str) -> bool:
+        return not self.roles or role_slug in self.roles
+
+
+class Option(db.Model):
+    __table_args__ = (UniqueConstraint("question_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    is_correct: Mapped[bool] = mapped_column(Boolean, default=False)
+    feedback: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,120 @@
+"""Staff, their job roles and the nested teams they belong to."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..services.clock import utcnow
+
+
+class AppRole(enum.StrEnum):
+    LEARNER = "learner"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class TeamKind(enum.StrEnum):
+    ORGANISATION = "organisation"
+    DIRECTORATE = "directorate"
+    DEPARTMENT = "department"
+    TEAM = "team"
+
+
+class JobRole(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class User(UserMixin, db.Model):
+    __table_args__ = (
+        CheckConstraint("app_role IN ('learner', 'manager', 'admin')", name="app_role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see the validator), so the unique index is case-insensitive in effect.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id"), index=True)
+    app_role: Mapped[str] = mapped_column(String(16), default=AppRole.LEARNER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    job_role: Mapped[JobRole] = relationship(lazy="joined")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    # Flask-Login refuses inactive users at login and on every request.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.app_role == AppRole.ADMIN
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+class Team(db.Model):
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('organisation', 'directorate', 'department', 'team')", name="kind_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16), default=TeamKind.TEAM)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+
+    parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Team]] = relationship(back_populates="parent")
+
+
+class TeamMembership(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+
+
+class TeamManager(db.Model):
+    """A manager of a team also manages every team nested below it."""
+
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)

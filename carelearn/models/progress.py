@@ -1,0 +1,85 @@
+"""What each person has done: lessons read, quiz attempts, completions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..services.clock import utcnow
+from .content import ModuleVersion, Question
+
+
+class LessonProgress(db.Model):
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        Index("ix_lesson_progress_user_module", "user_id", "module_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"))
+    viewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class QuizAttempt(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    score_percent: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    module_version: Mapped[ModuleVersion] = relationship()
+    items: Mapped[list[AttemptQuestion]] = relationship(
+        order_by="AttemptQuestion.position", back_populates="attempt"
+    )
+
+
+class AttemptQuestion(db.Model):
+    """One drawn question of an attempt, with the option order shown and the answer given."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    option_order: Mapped[list[int]] = mapped_column(JSON, default=list)
+    selected_option_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    response_text: Mapped[str | None] = mapped_column(Text)
+    is_correct: Mapped[bool | None] = mapped_column(Boolean)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
+    question: Mapped[Question] = relationship()
+
+
+class Completion(db.Model):
+    # One completion per person, version and day: a retake the same day is a bug, while a
+    # recertification of an unchanged version a year later is a new, separate record.
+    __table_args__ = (UniqueConstraint("user_id", "module_version_id", "completed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), index=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), unique=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+    score_percent: Mapped[int] = mapped_column(Integer)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+
+    module_version: Mapped[ModuleVersion] = relationship()

@@ -1,0 +1,1 @@
+"""Business rules as plain functions: views call them, tests call them directly."""

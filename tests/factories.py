@@ -1,0 +1,121 @@
+"""Test data built straight into the database. Each function returns what it made."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.security import generate_password_hash
+
+from carelearn.content.roles import JOB_ROLES
+from carelearn.extensions import db
+from carelearn.models import (
+    AppRole,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleVersion,
+    Option,
+    Question,
+    QuizAttempt,
+    User,
+)
+from carelearn.services.accounts import ensure_job_roles
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: hashing is slow on purpose
+_sequence = itertools.count(1)
+
+
+def user(*, email: str | None = None, name: str | None = None, role: str = "receptionist",
+         app_role: AppRole = AppRole.LEARNER, active: bool = True, commit: bool = True) -> User:
+    n = next(_sequence)
+    roles = ensure_job_roles()
+    person = User(
+        email=email or f"person{n}@example.org", name=name or f"Person {n}",
+        job_role=roles[role], app_role=app_role, active=active, start_date=date(2025, 1, 6),
+    )
+    person.password_hash = _PASSWORD_HASH
+    db.session.add(person)
+    if commit:
+        db.session.commit()
+    return person
+
+
+def users(count: int, role: str = "receptionist") -> list[User]:
+    people = [user(role=role, commit=False) for _ in range(count)]
+    db.session.commit()
+    return people
+
+
+def module(*, slug: str | None = None, title: str | None = None, lessons: int = 2,
+           questions: int = 4, questions_per_attempt: int = 3, pass_mark: int = 80,
+           audience: list[str] | None = None, recertify_after_months: int | None = 12,
+           role_variants: dict[str, int] | None = None, reflection: bool = True,
+           kinds: tuple[str, ...] = ("scenario", "single", "multiple", "true_false")) -> ModuleVersion:
+    """A published module with `questions` scored questions for everyone, plus role variants."""
+    n = next(_sequence)
+    slug = slug or f"module-{n}"
+    mod = Module(slug=slug)
+    version = ModuleVersion(
+        module=mod, number=1, label="1.0", content_hash=f"hash-{n}", title=title or f"Module {n}",
+        summary="A module made for a test.", audience=audience or list(JOB_ROLES),
+        estimated_minutes=5 * lessons, pass_mark=pass_mark,
+        questions_per_attempt=questions_per_attempt, recertify_after_months=recertify_after_months,
+    )
+    db.session.add(version)
+    for position in range(1, lessons + 1):
+        db.session.add(Lesson(module_version=version, position=position, title=f"Lesson {position}",
+                              minutes=5, body_html=f"<p>Body of lesson {position} of {slug}.</p>"))
+    specs = [(f"q{i}", kinds[i % len(kinds)], []) for i in range(questions)]
+    for role, count in (role_variants or {}).items():
+        specs += [(f"{role}-q{i}", "single", [role]) for i in range(count)]
+    if reflection:
+        specs.append(("reflect", "reflection", []))
+    for key, kind, roles in specs:
+        db.session.add(question(version, key, kind, roles))
+    db.session.flush()
+    mod.current_version = version
+    db.session.commit()
+    return version
+
+
+def question(version: ModuleVersion, key: str, kind: str, roles: list[str]) -> Question:
+    if kind == "reflection":
+        options = []
+    elif kind == "true_false":
+        options = [("True", True), ("False", False)]
+    elif kind == "multiple":
+        options = [(f"{key} choice A", True), (f"{key} choice B", True), (f"{key} choice C", False)]
+    else:
+        options = [(f"{key} choice A", True), (f"{key} choice B", False), (f"{key} choice C", False)]
+    return Question(
+        module_version=version, key=key, kind=kind, prompt=f"Prompt {key}?",
+        scenario="A situation." if kind == "scenario" else None,
+        explanation=f"Explanation of {key}.", roles=roles,
+        options=[Option(position=i, text=t, is_correct=c, feedback=f"Feedback {key} {i}.")
+                 for i, (t, c) in enumerate(options, start=1)],
+    )
+
+
+def finish_lessons(person: User, version: ModuleVersion) -> None:
+    for lesson in version.lessons:
+        db.session.add(LessonProgress(user_id=person.id, lesson_id=lesson.id,
+                                      module_id=version.module_id, completed_at=db.func.now()))
+    db.session.commit()
+
+
+def answers(attempt: QuizAttempt, right: bool = True) -> MultiDict:
+    """Form data answering every question of the attempt rightly (or wrongly)."""
+    form = MultiDict()
+    for item in attempt.items:
+        q = item.question
+        if q.kind == "reflection":
+            form.add(f"q-{item.id}", "I will say my name first.")
+            continue
+        picks = [o for o in q.options if o.is_correct == right]
+        if q.kind != "multiple":
+            picks = picks[:1]
+        for option in picks:
+            form.add(f"q-{item.id}", str(option.id))
+    return form

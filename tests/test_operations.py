@@ -1,0 +1,148 @@
+"""Running CareLearn: migrations, commands, demo data, health check, configuration."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select
+
+from carelearn import create_app
+from carelearn.config import ConfigError
+from carelearn.models import AppRole, AuditEvent, LessonProgress, Team, User
+from carelearn.services.accounts import create_admin_account
+from tests.conftest import login
+
+
+@pytest.fixture
+def empty_database(app, db):
+    """The test database with no tables at all, for the migrations to build."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    yield db
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    db.create_all()
+
+
+def test_migrations_build_exactly_the_models_schema_and_go_back_down(empty_database):
+    db = empty_database
+    upgrade()
+    with db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert differences == []
+    downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_create_admin_asks_for_the_password_at_a_prompt(app, db, client):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Lead@Example.org", "--name", "Sam Lead"],
+        input="a long secret phrase\na long secret phrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(User).where(User.email == "lead@example.org"))
+    assert admin.app_role == AppRole.ADMIN
+    assert "a long secret phrase" not in result.output
+    assert login(client, "lead@example.org", "a long secret phrase").status_code == 302
+
+
+def test_create_admin_refuses_a_password_argument_and_a_short_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--email", "a@example.org", "--name", "A", "--password", "x"])
+    assert result.exit_code != 0
+    result = runner.invoke(args=["create-admin", "--email", "a@example.org", "--name", "A"], input="short\nshort\n")
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+
+
+def test_create_admin_account_validates_email(app):
+    from carelearn.services.accounts import AccountError
+
+    with pytest.raises(AccountError, match="not valid"):
+        create_admin_account("not an email", "Name", "long enough password")
+
+
+def test_demo_seeds_an_organisation_and_running_it_twice_changes_nothing(app, db, tmp_path):
+    from carelearn.config import PROJECT_ROOT
+
+    app.config["CONTENT_DIR"] = str(PROJECT_ROOT / "modules")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["content", "publish"]).exit_code == 0
+
+    def snapshot():
+        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (User, Team, LessonProgress, AuditEvent))
+
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    after_first = snapshot()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert snapshot() == after_first
+    manager = db.session.scalar(select(User).where(User.email == "manager@carelearn.example"))
+    assert manager.app_role == AppRole.MANAGER
+    nested = db.session.scalar(select(Team).where(Team.name == "Outpatients Reception"))
+    assert nested.parent.parent.parent.kind == "organisation"
+
+
+def test_demo_accounts_can_log_in_and_see_progress(app, db):
+    from carelearn.config import PROJECT_ROOT
+    from carelearn.demo import DEMO_PASSWORD
+
+    app.config["CONTENT_DIR"] = str(PROJECT_ROOT / "modules")
+    runner = app.test_cli_runner()
+    runner.invoke(args=["content", "publish"])
+    runner.invoke(args=["demo"])
+    client = app.test_client()
+    assert login(client, "nurse@carelearn.example", DEMO_PASSWORD).status_code == 302
+    assert "Completed" in client.get("/learn").get_data(as_text=True)
+
+
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_healthz_and_pages_answer_503_when_the_database_is_down(tmp_path):
+    broken = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        # A directory cannot be opened as a database: every query fails as in an outage.
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path),
+    })
+    client = broken.test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "unavailable"
+    page = client.post("/login", data={"email": "a@example.org", "password": "x"})
+    assert page.status_code in (400, 503)
+    response = client.get("/learn/record")
+    assert response.status_code in (302, 503)
+
+
+def test_the_app_refuses_to_start_with_the_default_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("CARELEARN_DEMO", raising=False)
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+    monkeypatch.setenv("CARELEARN_DEMO", "1")
+    assert create_app() is not None
+
+
+def test_database_url_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/carelearn")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/carelearn"
+
+
+def test_templates_have_no_inline_script_style_or_handlers():
+    import re
+
+    from carelearn.config import PROJECT_ROOT
+
+    offenders = []
+    for template in (PROJECT_ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=", text) \
+                or re.search(r"\son[a-z]+=", text) or "<style" in text:
+            offenders.append(template.name)
+    assert offenders == []

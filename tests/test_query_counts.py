@@ -1,0 +1,49 @@
+"""Pages run the same number of SQL queries however many modules or staff there are."""
+from carelearn.models import QuizAttempt
+from tests.conftest import csrf_token
+from tests.factories import answers
+
+
+def build(make, modules: int, staff: int):
+    versions = [make.module(lessons=3, questions=6, questions_per_attempt=4) for _ in range(modules)]
+    make.users(staff - 1)
+    learner = make.user()
+    for version in versions:
+        make.finish_lessons(learner, version)
+    return versions, learner
+
+
+def queries_for_pages(app, db, make, count_queries, logged_in, modules, staff):
+    versions, learner = build(make, modules, staff)
+    client = logged_in(learner)
+    slug = versions[0].slug
+    counts = {}
+    with count_queries() as c:
+        assert client.get("/learn").status_code == 200
+    counts["my training"] = c.count
+    with count_queries() as c:
+        assert client.get(f"/learn/{slug}/lessons/2").status_code == 200
+    counts["lesson"] = c.count
+
+    token = csrf_token(client, "/learn")
+    attempt_id = int(client.post(f"/learn/{slug}/quiz", data={"csrf_token": token})
+                     .headers["Location"].rsplit("/", 1)[1])
+    form = answers(db.session.get(QuizAttempt, attempt_id))
+    form["csrf_token"] = token
+    with count_queries() as c:
+        assert client.post(f"/learn/attempts/{attempt_id}", data=form).status_code == 302
+    counts["quiz submit"] = c.count
+    with count_queries() as c:
+        assert client.get(f"/learn/attempts/{attempt_id}").status_code == 200
+    counts["quiz result"] = c.count
+    with count_queries() as c:
+        assert client.get("/learn/record").status_code == 200
+    counts["record"] = c.count
+    return counts
+
+
+def test_query_counts_do_not_grow_with_modules_or_staff(app, db, make, count_queries, logged_in):
+    small = queries_for_pages(app, db, make, count_queries, logged_in, modules=3, staff=10)
+    large = queries_for_pages(app, db, make, count_queries, logged_in, modules=30, staff=1000)
+    assert small == large
+    assert max(small.values()) <= 16, small
