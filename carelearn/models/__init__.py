@@ -1,10 +1,21 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
+from .assignments import (
+    Assignment,
+    AuthToken,
+    LearningPath,
+    LearningPathStep,
+    OnboardingRule,
+    SentReminder,
+    TrainingRecord,
+)
 from .audit import AuditEvent
 from .content import Lesson, Module, ModuleVersion, Option, Question
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
 
 __all__ = [
+    "Assignment", "AuthToken", "LearningPath", "LearningPathStep", "OnboardingRule",
+    "SentReminder", "TrainingRecord",
     "AppRole", "AttemptQuestion", "AuditEvent", "Completion", "JobRole", "Lesson",
     "LessonProgress", "Module", "ModuleVersion", "Option", "Question", "QuizAttempt", "Team",
     "TeamKind", "TeamManager", "TeamMembership", "User",
