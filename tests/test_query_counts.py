@@ -46,4 +46,4 @@ def test_query_counts_do_not_grow_with_modules_or_staff(app, db, make, count_que
     small = queries_for_pages(app, db, make, count_queries, logged_in, modules=3, staff=10)
     large = queries_for_pages(app, db, make, count_queries, logged_in, modules=30, staff=1000)
     assert small == large
-    assert max(small.values()) <= 16, small
+    assert max(small.values()) <= 24, small  # a ceiling that catches a per-row query creeping in

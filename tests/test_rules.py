@@ -4,7 +4,6 @@ from datetime import date
 import pytest
 
 from carelearn.services.dates import add_months, expiry_date
-from carelearn.services.progress import ModuleStatus, module_status
 from carelearn.services.question_types import QUESTION_TYPES
 from carelearn.services.scoring import score_results
 
@@ -66,19 +65,3 @@ def test_add_months(start, months, expected):
 
 def test_expiry_date_without_recertification_is_none():
     assert expiry_date(date(2026, 1, 1), None) is None
-
-
-class _Completion:
-    def __init__(self, expires_on):
-        self.expires_on = expires_on
-
-
-@pytest.mark.parametrize("started,completion,on,expected", [
-    (False, None, date(2026, 5, 1), ModuleStatus.NOT_STARTED),
-    (True, None, date(2026, 5, 1), ModuleStatus.IN_PROGRESS),
-    (True, _Completion(date(2027, 5, 1)), date(2027, 4, 30), ModuleStatus.COMPLETED),
-    (True, _Completion(date(2027, 5, 1)), date(2027, 5, 1), ModuleStatus.EXPIRED),   # due on the day
-    (True, _Completion(None), date(2040, 1, 1), ModuleStatus.COMPLETED),
-])
-def test_module_status(started, completion, on, expected):
-    assert module_status(started, completion, on) is expected

@@ -10,7 +10,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import Completion, Lesson, LessonProgress, Module, ModuleVersion, User
 from .clock import utcnow
-from .progress import ModuleProgress, module_progress, modules_for_role, progress_for
+from .progress import (
+    ModuleProgress, module_progress, modules_for_learner, open_due_dates, progress_for,
+)
+from .records import sync_records
 
 __all__ = [
     "LessonPage", "completion_history", "complete_lesson", "current_version", "module_progress",
@@ -19,7 +22,10 @@ __all__ = [
 
 
 def training_overview(user: User) -> list[ModuleProgress]:
-    return progress_for(user, modules_for_role(user.job_role.slug))
+    """The learner's modules: what is due soonest first, then the rest by title."""
+    due = open_due_dates(user)
+    progress = progress_for(user, modules_for_learner(user, set(due)), due)
+    return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
 
 
 def current_version(slug: str) -> ModuleVersion | None:
@@ -69,9 +75,13 @@ def _save_progress(user: User, lesson: Lesson, complete: bool) -> LessonProgress
     """Record a view (and maybe completion); a second device racing the first is harmless."""
     for _ in range(2):
         row = _progress_row(user, lesson)
+        first_view = row.id is None
         row.viewed_at = utcnow()
         if complete and row.completed_at is None:
             row.completed_at = row.viewed_at
+        if first_view:
+            db.session.flush()
+            sync_records([(user.id, row.module_id)])
         try:
             db.session.commit()
             return row

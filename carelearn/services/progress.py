@@ -4,7 +4,6 @@ Every function here runs a fixed number of queries whatever the number of module
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,15 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Completion, Lesson, LessonProgress, Module, ModuleVersion, User
+from ..models import Assignment, Completion, Lesson, LessonProgress, Module, ModuleVersion, User
 from .clock import today
-
-
-class ModuleStatus(enum.StrEnum):
-    NOT_STARTED = "not started"
-    IN_PROGRESS = "in progress"
-    COMPLETED = "completed"
-    EXPIRED = "expired"
+from .status import Status, training_status
 
 
 @dataclass
@@ -30,11 +23,17 @@ class ModuleProgress:
     done_lesson_ids: set[int]
     viewed_lesson_ids: list[int]  # most recent first
     latest_completion: Completion | None
-    status: ModuleStatus = field(init=False)
+    due_on: date | None = None
+    status: Status = field(init=False)
 
     def __post_init__(self):
-        self.status = module_status(
-            bool(self.viewed_lesson_ids), self.latest_completion, today()
+        completion = self.latest_completion
+        self.status = training_status(
+            started_at=True if self.viewed_lesson_ids else None,
+            completed_on=completion.completed_on if completion else None,
+            expires_on=completion.expires_on if completion else None,
+            due_on=self.due_on,
+            today=today(),
         )
 
     @property
@@ -52,7 +51,7 @@ class ModuleProgress:
     @property
     def percent(self) -> int:
         """Lessons and the quiz are the steps; a completed module is 100%."""
-        if self.status == ModuleStatus.COMPLETED:
+        if self.status.is_done:
             return 100
         return self.lessons_done * 100 // (len(self.lesson_ids) + 1)
 
@@ -66,24 +65,30 @@ class ModuleProgress:
         return self.lesson_ids.index(resume) + 1
 
 
-def module_status(has_started: bool, latest_completion: Completion | None, on: date) -> ModuleStatus:
-    if latest_completion is not None:
-        expires = latest_completion.expires_on
-        return ModuleStatus.EXPIRED if expires is not None and on >= expires else ModuleStatus.COMPLETED
-    return ModuleStatus.IN_PROGRESS if has_started else ModuleStatus.NOT_STARTED
+def open_due_dates(user: User) -> dict[int, date]:
+    """module id -> the earliest due date of the learner's open assignments."""
+    due: dict[int, date] = {}
+    for module_id, due_on in db.session.execute(
+        select(Assignment.module_id, Assignment.due_on)
+        .where(Assignment.user_id == user.id, Assignment.completed_at.is_(None))
+    ):
+        due[module_id] = min(due_on, due.get(module_id, due_on))
+    return due
 
 
-def modules_for_role(role_slug: str) -> list[ModuleVersion]:
+def modules_for_learner(user: User, assigned_module_ids: set[int]) -> list[ModuleVersion]:
+    """Modules for the learner's job role, plus any assigned to them; assigned and due first."""
     versions = db.session.scalars(
         select(ModuleVersion)
         .join(Module, Module.current_version_id == ModuleVersion.id)
         .options(joinedload(ModuleVersion.module))
         .order_by(ModuleVersion.title)
     ).all()
-    return [v for v in versions if role_slug in v.audience]
+    return [v for v in versions if user.job_role.slug in v.audience or v.module_id in assigned_module_ids]
 
 
-def progress_for(user: User, versions: list[ModuleVersion]) -> list[ModuleProgress]:
+def progress_for(user: User, versions: list[ModuleVersion],
+                 due_dates: dict[int, date] | None = None) -> list[ModuleProgress]:
     if not versions:
         return []
     version_ids = [v.id for v in versions]
@@ -121,9 +126,10 @@ def progress_for(user: User, versions: list[ModuleVersion]) -> list[ModuleProgre
             done_lesson_ids={lid for lid, done in rows if done is not None and lid in id_set},
             viewed_lesson_ids=[lid for lid, _ in rows if lid in id_set],
             latest_completion=latest_by_module.get(version.module_id),
+            due_on=(due_dates or {}).get(version.module_id),
         ))
     return result
 
 
 def module_progress(user: User, version: ModuleVersion) -> ModuleProgress:
-    return progress_for(user, [version])[0]
+    return progress_for(user, [version], open_due_dates(user))[0]

@@ -8,12 +8,22 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import AttemptQuestion, Completion, ModuleVersion, Question, QuizAttempt, User
+from ..models import (
+    Assignment,
+    AttemptQuestion,
+    Completion,
+    ModuleVersion,
+    Question,
+    QuizAttempt,
+    User,
+)
 from .audit import record_event
 from .clock import today, utcnow
 from .dates import expiry_date
-from .progress import ModuleStatus, module_progress
+from .progress import module_progress
+from .status import Status
 from .question_types import QUESTION_TYPES
+from .records import sync_records
 from .scoring import Score, score_results
 
 REFLECTION_MAX_CHARS = 2000
@@ -43,7 +53,7 @@ def open_attempt(user: User, version: ModuleVersion) -> QuizAttempt:
     progress = module_progress(user, version)
     if not progress.all_lessons_done:
         raise QuizNotAvailable("Finish every lesson first: the quiz comes at the end.")
-    if progress.status == ModuleStatus.COMPLETED:
+    if progress.status == Status.COMPLETED:
         raise QuizNotAvailable("You have completed this module. It will be due again when it expires.")
     unfinished = db.session.scalar(
         select(QuizAttempt)
@@ -174,7 +184,15 @@ def _record_completion(user: User, attempt: QuizAttempt, score: Score) -> None:
         expires_on=expiry_date(completed_on, version.recertify_after_months),
     )
     db.session.add(completion)
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.user_id == user.id, Assignment.module_id == version.module_id,
+               Assignment.completed_at.is_(None))
+        .values(completed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
+    sync_records([(user.id, version.module_id)])
     record_event("completion.create", "completion", completion.id, actor_id=user.id,
                  module=version.module.slug, version=version.label, score=score.percent,
                  expires_on=completion.expires_on.isoformat() if completion.expires_on else None)

@@ -1,0 +1,55 @@
+"""Onboarding: learning paths that new staff get by rule, with due dates from their start date."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Assignment, LearningPath, OnboardingRule, TeamMembership, User
+from .assignments import assign_modules
+from .permissions import team_subtree
+
+
+def path_module_ids(path: LearningPath) -> list[int]:
+    return [step.module_id for step in path.steps]
+
+
+def apply_onboarding_rules(users: list[User] | None = None, actor_id: int | None = None) -> int:
+    """Give new staff the paths their job role (and team) calls for. Applying twice changes nothing.
+
+    Returns how many assignments were created. `users=None` applies to every active person.
+    """
+    rules = db.session.scalars(select(OnboardingRule)).all()
+    created = 0
+    for rule in rules:
+        path = db.session.get(LearningPath, rule.path_id)
+        modules = path_module_ids(path)
+        if not modules:
+            continue
+        query = select(User.id, User.start_date, User.created_at).where(
+            User.active.is_(True), User.job_role_id == rule.job_role_id
+        )
+        if users is not None:
+            query = query.where(User.id.in_([u.id for u in users]))
+        if rule.team_id is not None:
+            query = query.where(User.id.in_(
+                select(TeamMembership.user_id).where(
+                    TeamMembership.team_id.in_(team_subtree(select(rule.team_id)))
+                )
+            ))
+        # People who already got this path from a rule are left alone, whatever they did since.
+        given = aliased(Assignment)
+        query = query.where(~exists().where(and_(
+            given.user_id == User.id, given.path_id == path.id, given.source == "rule",
+        )))
+        by_due: dict[date, list[int]] = {}
+        for user_id, start_date, created_at in db.session.execute(query):
+            start = start_date or created_at.date()
+            by_due.setdefault(start + timedelta(days=rule.due_days), []).append(user_id)
+        for due_on, user_ids in by_due.items():
+            created += assign_modules(user_ids, modules, due_on, source="rule",
+                                      actor_id=actor_id, path_id=path.id).created
+    db.session.commit()
+    return created

@@ -1,0 +1,64 @@
+"""Keeping each person's TrainingRecord per module in step with what happened.
+
+Called on the events that change it (first lesson opened, completion, assignment), in sets:
+a handful of queries for any number of people.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, tuple_
+
+from ..extensions import db
+from ..models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
+
+CHUNK = 500  # pairs per round trip, well inside every database's parameter limit
+
+
+def sync_records(pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute the records for these (user_id, module_id) pairs from the source tables."""
+    pairs = sorted(set(pairs))
+    for start in range(0, len(pairs), CHUNK):
+        _sync_chunk(pairs[start:start + CHUNK])
+
+
+def _sync_chunk(pairs: list[tuple[int, int]]) -> None:
+    wanted = tuple_(Assignment.user_id, Assignment.module_id).in_(pairs)
+    due = dict(((u, m), d) for u, m, d in db.session.execute(
+        select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on))
+        .where(wanted, Assignment.completed_at.is_(None))
+        .group_by(Assignment.user_id, Assignment.module_id)
+    ).all())
+    started = dict(((u, m), s) for u, m, s in db.session.execute(
+        select(LessonProgress.user_id, LessonProgress.module_id, func.min(LessonProgress.viewed_at))
+        .where(tuple_(LessonProgress.user_id, LessonProgress.module_id).in_(pairs))
+        .group_by(LessonProgress.user_id, LessonProgress.module_id)
+    ).all())
+    latest: dict[tuple[int, int], tuple] = {}
+    for row in db.session.execute(
+        select(Completion.user_id, Completion.module_id, Completion.completed_on,
+               Completion.expires_on, Completion.score_percent, ModuleVersion.label)
+        .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
+        .where(tuple_(Completion.user_id, Completion.module_id).in_(pairs))
+        .order_by(Completion.completed_on, Completion.id)
+    ):
+        latest[(row.user_id, row.module_id)] = row  # ordered, so the last one wins
+    records = {
+        (r.user_id, r.module_id): r
+        for r in db.session.scalars(
+            select(TrainingRecord).where(tuple_(TrainingRecord.user_id, TrainingRecord.module_id).in_(pairs))
+        )
+    }
+    for pair in pairs:
+        record = records.get(pair)
+        if record is None:
+            record = TrainingRecord(user_id=pair[0], module_id=pair[1])
+            db.session.add(record)
+        completion = latest.get(pair)
+        record.due_on = due.get(pair)
+        record.started_at = started.get(pair)
+        record.completed_on = completion.completed_on if completion else None
+        record.expires_on = completion.expires_on if completion else None
+        record.score_percent = completion.score_percent if completion else None
+        record.version_label = completion.label if completion else None
+    db.session.flush()
