@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(apply_rules)
 
 
 @click.group(help="Check and publish the training content under modules/.")
@@ -75,3 +76,15 @@ def demo():
 
     summary = seed_demo()
     click.echo(summary)
+
+
+@click.command("apply-rules", help="Give staff the learning paths their onboarding rules call for; "
+               "assign expired modules again for recertification. Safe to run again.")
+def apply_rules():
+    from .services.assignments import create_recertification_assignments
+    from .services.onboarding import apply_onboarding_rules
+
+    onboarding = apply_onboarding_rules()
+    renewals = create_recertification_assignments()
+    click.echo(f"{onboarding} assignment{'s' if onboarding != 1 else ''} from onboarding rules, "
+               f"{renewals} for recertification.")

@@ -36,12 +36,12 @@ def assign_modules(user_ids: Iterable[int], module_ids: list[int], due_on: date,
     open_pairs = set()
     for start in range(0, len(pairs), 500):
         chunk = pairs[start:start + 500]
-        open_pairs.update(db.session.execute(
+        open_pairs.update(tuple(row) for row in db.session.execute(
             select(Assignment.user_id, Assignment.module_id).where(
                 tuple_(Assignment.user_id, Assignment.module_id).in_(chunk),
                 Assignment.completed_at.is_(None),
             )
-        ).tuples())
+        ))
     new_pairs = [p for p in pairs if p not in open_pairs]
     db.session.add_all(
         Assignment(user_id=u, module_id=m, due_on=due_on, source=source,
