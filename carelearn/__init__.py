@@ -38,13 +38,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp
     from .learn.views import bp as learn_bp
+    from .manage.views import bp as manage_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(manage_bp)
 
     from .cli import init_app as init_cli
 

@@ -7,13 +7,17 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from .admin.commands import import_staff_command
+from .auth.commands import invite
 from .content.publisher import check_content, publish_content
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(content)
+    app.cli.add_command(import_staff_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(invite)
     app.cli.add_command(apply_rules)
 
 

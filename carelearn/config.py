@@ -7,6 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -19,6 +20,43 @@ def _normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _flag(env, name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (or on/off), not {value!r}.")
+
+
+def _port(env, name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"{name} must be a port number such as 587, not {value!r}.")
+    return int(value)
+
+
+def _mail_config(env, instance_path: str) -> dict:
+    """Outgoing email: SMTP when a host is set, otherwise .eml files in an outbox folder."""
+    user = env.get("CARELEARN_SMTP_USER", "")
+    return {
+        "SMTP_HOST": env.get("CARELEARN_SMTP_HOST", "").strip(),
+        "SMTP_PORT": _port(env, "CARELEARN_SMTP_PORT", 587),
+        "SMTP_USER": user,
+        "SMTP_PASSWORD": env.get("CARELEARN_SMTP_PASSWORD", ""),
+        # On by default whenever there is a password to protect; a local relay may turn it off.
+        "SMTP_STARTTLS": _flag(env, "CARELEARN_SMTP_STARTTLS", default=bool(user)),
+        "MAIL_FROM": env.get("CARELEARN_MAIL_FROM") or "CareLearn <no-reply@carelearn.invalid>",
+        "OUTBOX_DIR": env.get("CARELEARN_OUTBOX_DIR") or str(Path(instance_path) / "outbox"),
+        # Links in emails are built from this, never from the Host header of a request.
+        "BASE_URL": (env.get("CARELEARN_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+    }
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
@@ -37,6 +75,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        **_mail_config(env, instance_path),
     }
     config.update(overrides)
     return config

@@ -77,6 +77,9 @@ def app(database_template, tmp_path):
         "SQLALCHEMY_DATABASE_URI": _fresh_database(database_template, tmp_path),
         "SECRET_KEY": "test-secret-key",
         "CONTENT_DIR": str(tmp_path / "modules"),
+        # Email goes to this test's own outbox, never to a mail server set in the environment.
+        "SMTP_HOST": "",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
     })
     app.test_client_class = RequestIsolatedClient
     with app.app_context():

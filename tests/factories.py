@@ -119,3 +119,48 @@ def answers(attempt: QuizAttempt, right: bool = True) -> MultiDict:
         for option in picks:
             form.add(f"q-{item.id}", str(option.id))
     return form
+
+
+def team(name: str | None = None, kind: str = "team", parent=None):
+    from carelearn.models import Team
+
+    made = Team(name=name or f"Team {next(_sequence)}", kind=kind, parent=parent)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def join(person: User, *teams) -> None:
+    from carelearn.models import TeamMembership
+
+    db.session.add_all(TeamMembership(user_id=person.id, team_id=t.id) for t in teams)
+    db.session.commit()
+
+
+def manager_of(*teams, **user_fields) -> User:
+    from carelearn.models import TeamManager
+
+    person = user(app_role=AppRole.MANAGER, role=user_fields.pop("role", "nurse"), **user_fields)
+    db.session.add_all(TeamManager(user_id=person.id, team_id=t.id) for t in teams)
+    db.session.commit()
+    return person
+
+
+def record(person: User, version: ModuleVersion, **fields):
+    """A TrainingRecord as the services would keep it (started, due, completed, expires...)."""
+    from carelearn.models import TrainingRecord
+
+    made = TrainingRecord(user_id=person.id, module_id=version.module_id, **fields)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def staff_in(team_, count: int, role: str = "receptionist") -> list[User]:
+    """Many people in one team, inserted in bulk."""
+    from carelearn.models import TeamMembership
+
+    people = users(count, role=role)
+    db.session.add_all(TeamMembership(user_id=p.id, team_id=team_.id) for p in people)
+    db.session.commit()
+    return people

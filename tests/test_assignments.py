@@ -4,7 +4,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from carelearn.models import (
-    Assignment, LearningPath, LearningPathStep, OnboardingRule, Team, TeamMembership, TrainingRecord,
+    Assignment,
+    LearningPath,
+    LearningPathStep,
+    OnboardingRule,
+    Team,
+    TeamMembership,
+    TrainingRecord,
 )
 from carelearn.services import clock
 from carelearn.services.accounts import ensure_job_roles

@@ -47,3 +47,44 @@ def test_query_counts_do_not_grow_with_modules_or_staff(app, db, make, count_que
     large = queries_for_pages(app, db, make, count_queries, logged_in, modules=30, staff=1000)
     assert small == large
     assert max(small.values()) <= 24, small  # a ceiling that catches a per-row query creeping in
+
+
+def manager_pages_queries(make, db, count_queries, logged_in, staff: int, modules: int):
+    from datetime import date
+
+    from carelearn.models import TrainingRecord
+
+    org = make.team("Trust", "organisation")
+    teams = [make.team(f"Ward {i}", "team", org) for i in range(4)]
+    versions = [make.module() for _ in range(modules)]
+    manager = make.manager_of(org)
+    people = []
+    for i, t in enumerate(teams):
+        people += make.staff_in(t, staff // len(teams), role=["nurse", "porter"][i % 2])
+    db.session.add_all(
+        TrainingRecord(user_id=p.id, module_id=v.module_id, due_on=date(2026, 1, 1 + (i % 28)))
+        for i, p in enumerate(people) for v in versions
+    )
+    db.session.commit()
+    client = logged_in(manager)
+    pages = {
+        "dashboard": "/manage/",
+        "team": f"/manage/teams/{teams[0].id}",
+        "matrix": "/manage/matrix",
+        "matrix filtered": f"/manage/matrix?team={teams[1].id}&status=overdue&sort=role",
+        "person": f"/manage/people/{people[-1].id}",
+        "questions": f"/manage/questions?module={versions[0].module_id}",
+    }
+    counts = {}
+    for name, path in pages.items():
+        with count_queries() as c:
+            assert client.get(path).status_code == 200, path
+        counts[name] = c.count
+    return counts
+
+
+def test_manager_page_queries_do_not_grow_with_staff_or_modules(make, db, count_queries, logged_in):
+    small = manager_pages_queries(make, db, count_queries, logged_in, staff=20, modules=2)
+    large = manager_pages_queries(make, db, count_queries, logged_in, staff=2000, modules=6)
+    assert small == large
+    assert max(small.values()) <= 12, small

@@ -1,9 +1,19 @@
-"""Logging in and out."""
+"""Logging in and out, and setting a password from an invitation or reset link."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.people import normalise_email
-from .forms import LoginForm
+from ..services import invitations
+from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -62,3 +73,65 @@ def logout():
     session.clear()
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        # The same page, straight away, whether or not the address has an account: the lookup
+        # and the email happen after the response has gone, so not even its timing tells.
+        response = make_response(render_template("auth/forgot_password_sent.html", email=form.email.data))
+        _after_response(response, invitations.request_password_reset, form.email.data)
+        return response
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    try:
+        link = invitations.find_token(token)
+    except invitations.InvalidLink as problem:
+        return _link_problem(problem)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.redeem_token(token, link.purpose, form.password.data)
+        except invitations.WeakPassword as problem:
+            form.password.errors.append(str(problem))
+        except invitations.InvalidLink as problem:
+            return _link_problem(problem)
+        else:
+            # A fresh session, as at login.
+            session.clear()
+            login_user(user)
+            flash("Your password is set and you are logged in.", "success")
+            return redirect(url_for("learn.my_training"))
+    user = db.session.get(User, link.user_id)
+    response = make_response(
+        render_template("auth/set_password.html", form=form, user=user, purpose=link.purpose),
+        422 if form.errors else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_problem(problem: invitations.InvalidLink):
+    status = 404 if problem.reason == "unknown" else 410
+    response = make_response(render_template("auth/link_problem.html", problem=problem), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _after_response(response, func, *args) -> None:
+    """Run `func(*args)` once the response has been sent, in an app context of its own."""
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                func(*args)
+            except Exception:
+                app.logger.exception("Work left to do after a response failed")
+
+    response.call_on_close(run)

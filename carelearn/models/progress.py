@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,8 @@ class AttemptQuestion(db.Model):
     option_order: Mapped[list[int]] = mapped_column(JSON, default=list)
     selected_option_ids: Mapped[list[int] | None] = mapped_column(JSON)
     response_text: Mapped[str | None] = mapped_column(Text)
+    # A reflection stays private unless the learner chooses to share it with their manager.
+    shared_with_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")

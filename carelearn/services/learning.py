@@ -11,7 +11,11 @@ from ..extensions import db
 from ..models import Completion, Lesson, LessonProgress, Module, ModuleVersion, User
 from .clock import utcnow
 from .progress import (
-    ModuleProgress, module_progress, modules_for_learner, open_due_dates, progress_for,
+    ModuleProgress,
+    module_progress,
+    modules_for_learner,
+    open_due_dates,
+    progress_for,
 )
 from .records import sync_records
 

@@ -33,7 +33,8 @@ admin_required = role_required(AppRole.ADMIN)
 
 def team_subtree(root_ids: Select) -> Select:
     """The ids of the given teams and every team nested below them (a recursive query)."""
-    tree = select(Team.id.label("id")).where(Team.id.in_(root_ids)).cte("tree", recursive=True)
+    # Unnamed, so one query can hold several of these without their names clashing.
+    tree = select(Team.id.label("id")).where(Team.id.in_(root_ids)).cte(recursive=True)
     tree = tree.union_all(select(Team.id).join(tree, Team.parent_id == tree.c.id))
     return select(tree.c.id)
 

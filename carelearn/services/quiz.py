@@ -21,10 +21,10 @@ from .audit import record_event
 from .clock import today, utcnow
 from .dates import expiry_date
 from .progress import module_progress
-from .status import Status
 from .question_types import QUESTION_TYPES
 from .records import sync_records
 from .scoring import Score, score_results
+from .status import Status
 
 REFLECTION_MAX_CHARS = 2000
 _random = random.SystemRandom()
@@ -103,18 +103,21 @@ def _draw_attempt(user: User, version: ModuleVersion) -> QuizAttempt:
 class ParsedAnswers:
     selections: dict[int, list[int]]  # item id -> chosen option ids
     texts: dict[int, str]             # item id -> reflection text
+    shared: set[int]                  # item ids of reflections the learner shares with their manager
     errors: dict[int, str]            # item id -> what to fix
 
 
 def parse_answers(attempt: QuizAttempt, form) -> ParsedAnswers:
     """Read the submitted form; every scored question must have a valid answer."""
-    parsed = ParsedAnswers({}, {}, {})
+    parsed = ParsedAnswers({}, {}, set(), {})
     for item in attempt.items:
         qtype = QUESTION_TYPES[item.question.kind]
         field = f"q-{item.id}"
         if qtype.input == "text":
             text = (form.get(field) or "").strip()
             parsed.texts[item.id] = text
+            if form.get(f"share-{item.id}") == "yes":
+                parsed.shared.add(item.id)
             if len(text) > REFLECTION_MAX_CHARS:
                 parsed.errors[item.id] = f"Keep your reflection under {REFLECTION_MAX_CHARS} characters."
             continue
@@ -154,6 +157,7 @@ def submit_attempt(user: User, attempt: QuizAttempt, answers: ParsedAnswers) -> 
         qtype = QUESTION_TYPES[item.question.kind]
         if qtype.input == "text":
             item.response_text = answers.texts.get(item.id) or None
+            item.shared_with_manager = item.id in answers.shared and item.response_text is not None
             results.append(None)
             continue
         selected = answers.selections.get(item.id, [])

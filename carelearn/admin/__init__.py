@@ -1,0 +1,1 @@
+"""Admin pages: people, teams and importing staff from an HR spreadsheet."""

@@ -1,0 +1,86 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    EmailField,
+    Form,
+    HiddenField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..services.people import APP_ROLE_LABELS, EMAIL_MAX, KIND_LABELS, NAME_MAX, TEAM_NAME_MAX
+
+
+def optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PeopleFilterForm(Form):
+    """The search and filters above the people list (GET: no CSRF token)."""
+
+    q = SearchField("Name or email", validators=[Optional(), Length(max=120)])
+    team = SelectField("Team", coerce=optional_int, validate_choice=True)
+    job_role = SelectField("Job role")
+    status = SelectField("Status", choices=[("active", "Active"), ("inactive", "Deactivated"),
+                                            ("all", "Everyone")], default="active")
+
+
+class PersonForm(FlaskForm):
+    name = StringField("Full name", validators=[
+        DataRequired("Enter the person's name."),
+        Length(max=NAME_MAX, message=f"The name must be {NAME_MAX} characters or fewer.")])
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter an email address."),
+        Email("Enter an email address like name@example.org."),
+        Length(max=EMAIL_MAX)])
+    job_role = SelectField("Job role", coerce=optional_int,
+                           validators=[DataRequired("Choose a job role.")])
+    app_role = SelectField("What they can do in CareLearn",
+                           choices=list(APP_ROLE_LABELS.items()),
+                           default="learner")
+    teams = CheckboxListField("Teams", coerce=int, validate_choice=True)
+    start_date = DateField(
+        "Start date", validators=[Optional()], format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message="Enter a real date, for example 2025-01-06.")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[
+        DataRequired("Enter a name for the team."),
+        Length(max=TEAM_NAME_MAX,
+               message=f"The name must be {TEAM_NAME_MAX} characters or fewer.")])
+    kind = SelectField("Kind", choices=list(KIND_LABELS.items()), default="team")
+    parent = SelectField("Inside", coerce=optional_int)
+
+
+class ManagersForm(FlaskForm):
+    keep = CheckboxListField("Current managers", coerce=int, validate_choice=True)
+    add_email = EmailField("Add a manager by email address", validators=[
+        Optional(), Email("Enter an email address like name@example.org."),
+        Length(max=EMAIL_MAX)])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+
+    def validate_file(self, field):
+        name = (field.data.filename or "").lower() if field.data else ""
+        if not name.endswith(".csv"):
+            raise ValidationError("The file must be a CSV file (ending .csv). In Excel, "
+                                  "choose File > Save As > CSV UTF-8.")
+
+
+class ImportConfirmForm(FlaskForm):
+    payload = HiddenField()
