@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(invite)
     app.cli.add_command(apply_rules)
+    app.cli.add_command(send_reminders)
 
 
 @click.group(help="Check and publish the training content under modules/.")
@@ -92,3 +93,22 @@ def apply_rules():
     renewals = create_recertification_assignments()
     click.echo(f"{onboarding} assignment{'s' if onboarding != 1 else ''} from onboarding rules, "
                f"{renewals} for recertification.")
+
+
+@click.command("send-reminders", help="Send today's reminders, escalations and weekly digests "
+               "(run daily from cron). Running it twice in a day sends nothing twice.")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD).")
+def send_reminders(on):
+    from .services.assignments import create_recertification_assignments
+    from .services.reminders import send_reminders as run_reminders
+
+    day = on.date() if on else None
+    create_recertification_assignments(day)
+    run = run_reminders(day)
+    click.echo(f"Sent {run.learner_emails} reminder(s), {run.escalations} escalation(s), "
+               f"{run.digests} weekly digest(s).")
+    for failure in run.failures:
+        click.echo(f"not sent: {failure}", err=True)
+    if run.failures:
+        sys.exit(1)

@@ -59,6 +59,16 @@ def _mail_config(env, instance_path: str) -> dict:
     }
 
 
+def _steps(value: str) -> list[int]:
+    try:
+        return sorted({int(part) for part in value.split(",") if part.strip()}, reverse=True)
+    except ValueError as error:
+        raise ConfigError(
+            f"CARELEARN_REMINDER_STEPS must be whole numbers of days separated by commas, "
+            f"like 30,7,0,-7 (got {value!r})."
+        ) from error
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     overrides = overrides or {}
@@ -67,6 +77,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(env.get("DATABASE_URL", default_db)),
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "CONTENT_DIR": env.get("CARELEARN_CONTENT_DIR", str(PROJECT_ROOT / "modules")),
+        # Days before a due or expiry date to remind on; negative numbers are days after it.
+        "REMINDER_STEPS": _steps(env.get("CARELEARN_REMINDER_STEPS", "30,7,0,-7")),
+        "DIGEST_WEEKDAY": int(env.get("CARELEARN_DIGEST_WEEKDAY", "0")),  # 0 is Monday
         # Demo mode allows the development key; it is what `make run` uses.
         "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,

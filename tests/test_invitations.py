@@ -22,7 +22,7 @@ from carelearn.services.invitations import (
     redeem_token,
     request_password_reset,
 )
-from tests.conftest import csrf_token, login
+from tests.conftest import CSRF_FIELD, csrf_token, login
 from tests.mail import (
     free_port,
     outbox_messages,
@@ -211,13 +211,14 @@ def test_the_forgot_page_answers_the_same_whether_or_not_the_address_has_an_acco
     for email in ("known@example.org", "unknown@example.org", "leaver@example.org"):
         client = app.test_client()
         token = csrf_token(client, "/password/forgot")
+        sent_before = len(outbox_messages(app))
         with count_queries() as queries:
             response = client.post("/password/forgot", data={"email": email, "csrf_token": token})
         body = response.get_data(as_text=True)
         assert SENT_TEXT in body
         answers[email] = (response.status_code, body.replace(email, "EMAIL"), queries.count)
-        # The lookup and the email happen only once the response has gone.
-        assert outbox_messages(app) == []
+        # The lookup and the email happen only once the response has gone (on close).
+        assert len(outbox_messages(app)) == sent_before
         response.close()
     assert len(set(answers.values())) == 1, answers
     assert [m["To"] for m in outbox_messages(app)] == ["known@example.org"]
@@ -337,9 +338,11 @@ def test_setting_a_password_needs_a_csrf_token(app, db, make):
 def test_emailed_links_ignore_the_host_the_request_names(app, make):
     make.user(email="ade@example.org")
     client = app.test_client()
-    token = csrf_token(client, "/password/forgot")
-    client.post("/password/forgot", data={"email": "ade@example.org", "csrf_token": token},
-                headers={"Host": "attacker.example"}, buffered=True)
+    page = client.get("/password/forgot", base_url="http://attacker.example")
+    token = CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
+    response = client.post("/password/forgot", base_url="http://attacker.example", buffered=True,
+                           data={"email": "ade@example.org", "csrf_token": token})
+    assert response.status_code == 200
     link = password_link_in(outbox_messages(app)[0])
     assert link.startswith(app.config["BASE_URL"] + "/password/set/")
     assert "attacker" not in link

@@ -42,3 +42,5 @@ def import_staff_command(file: str, dry_run: bool):
         click.echo("Dry run: nothing was written.")
     else:
         click.echo(f"Imported: {result.summary}.")
+        if result.welcome_problem:
+            click.echo(result.welcome_problem, err=True)

@@ -73,7 +73,8 @@ class ManagersForm(FlaskForm):
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")],
+                     render_kw={"accept": ".csv,text/csv"})
 
     def validate_file(self, field):
         name = (field.data.filename or "").lower() if field.data else ""

@@ -156,8 +156,11 @@ def new_person():
             db.session.rollback()
             form.email.errors = ["Someone already has that email address."]
         else:
-            people.welcome_new_people([person], actor_id=current_user.id)
-            flash(f"{person.name} has been added and invited to set a password.", "success")
+            problem = people.welcome_new_people([person], actor_id=current_user.id)
+            if problem:
+                flash(f"{person.name} has been added. {problem}", "error")
+            else:
+                flash(f"{person.name} has been added and invited to set a password.", "success")
             return redirect(url_for("admin.person", user_id=person.id))
     status = 422 if _invalid(form) or general else 200
     return render_template("admin/person_form.html", form=form, person=None,
@@ -362,7 +365,7 @@ def _preview(plan, filename: str, text: str, notice: str | None = None, status: 
                                        "plan": plan.fingerprint()})
     confirm = ImportConfirmForm(formdata=None, data={"payload": payload})
     return render_template("admin/import_preview.html", plan=plan, filename=filename,
-                           confirm_form=confirm, upload_form=ImportUploadForm(formdata=None),
+                           confirm_form=confirm, upload=ImportUploadForm(formdata=None),
                            notice=notice, max_mb=MAX_IMPORT_BYTES // (1024 * 1024)
                            ), status if not plan.has_errors else 422
 
@@ -429,4 +432,6 @@ def confirm_import():
         return _preview(plan_import(parse_staff_csv(upload["csv"])), upload["name"], parsed.text,
                         notice=str(error), status=409)
     flash(f"Import finished: {result.summary}.", "success")
+    if result.welcome_problem:
+        flash(result.welcome_problem, "error")
     return redirect(url_for("admin.people_list"))

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import literal, select
 
 from ..extensions import db
+from ..learn.forms import ActionForm
 from ..models import JobRole, LearningPath, Module, ModuleVersion, Team, User
 from ..services import people_view, reports
 from ..services.assignments import assign_modules
@@ -29,6 +30,7 @@ from ..services.permissions import (
     visible_user_ids_query,
     visible_user_or_404,
 )
+from ..services.reminders import remind_now
 from ..services.status import Status
 from .forms import AssignForm, MatrixFilterForm
 
@@ -123,7 +125,18 @@ def export_completions():
 @bp.get("/people/<int:user_id>")
 def person(user_id: int):
     member = visible_user_or_404(current_user, user_id)
-    return render_template("manage/person.html", person=member, page=people_view.person_page(member))
+    return render_template("manage/person.html", person=member, page=people_view.person_page(member),
+                           form=ActionForm())
+
+
+@bp.post("/people/<int:user_id>/remind")
+def remind(user_id: int):
+    member = visible_user_or_404(current_user, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    problem = remind_now(member, current_user.id)
+    flash(problem or f"Reminder sent to {member.name}.", "info" if problem else "success")
+    return redirect(url_for("manage.person", user_id=member.id))
 
 
 @bp.get("/questions")

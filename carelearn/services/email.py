@@ -13,7 +13,7 @@ import os
 import secrets
 import smtplib
 import ssl
-from datetime import UTC
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -91,7 +91,8 @@ def _domain_of(address: str) -> str | None:
 def _write_to_outbox(message: EmailMessage, outbox: Path) -> Path:
     try:
         outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.eml"
+        # Named by the real time, to the microsecond, so the files sort in the order sent.
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
         partial = outbox / (name + ".part")
         # Created readable by the owner only: the message may hold a password link.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -261,16 +261,26 @@ def make_manager_of(user: User, team: Team, manages: bool, actor_id: int | None 
     return changed
 
 
-def welcome_new_people(users: list[User], actor_id: int | None = None) -> None:
-    """After new people are committed: give them their onboarding plan, then invite them."""
+def welcome_new_people(users: list[User], actor_id: int | None = None) -> str | None:
+    """After new people are committed: give them their onboarding plan, then invite them.
+
+    The people are saved whatever happens here. If the invitations cannot be sent, returns
+    what went wrong, for the page or command to show, rather than failing."""
     if not users:
-        return
+        return None
     # Imported here: these modules own onboarding and invitations; people only hands over.
+    from .email import EmailError
     from .invitations import invite_users
     from .onboarding import apply_onboarding_rules
 
     apply_onboarding_rules(users, actor_id=actor_id)
-    invite_users(users, actor_id=actor_id)
+    try:
+        invite_users(users, actor_id=actor_id)
+    except EmailError as error:
+        db.session.rollback()
+        return (f"The invitation emails could not all be sent ({error}). The people are saved; "
+                "send their invitations again once email works.")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,6 +181,7 @@ class RowPlan:
     start_date: date | None = None
     manager: bool = False
     user: User | None = None
+    cells: dict[str, str] = field(default_factory=dict)  # as typed in the file
 
     @property
     def job_role_name(self) -> str:
@@ -293,7 +294,7 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
 def _check_row(source: SourceRow, roles: dict[str, JobRole],
                teams: dict[str, list[Team]]) -> RowPlan:
     cells = source.cells
-    row = RowPlan(line=source.line, email="", name=cells.get("name", ""))
+    row = RowPlan(line=source.line, email="", name=cells.get("name", ""), cells=cells)
     raw_email = cells.get("email", "")
     if not raw_email:
         row.errors.append("missing email")
@@ -387,6 +388,7 @@ class ImportResult:
     created: list[User]
     updated: list[User]
     unchanged: int
+    welcome_problem: str | None = None  # set when the new people could not all be invited
 
     @property
     def summary(self) -> str:
@@ -435,7 +437,7 @@ def apply_import(plan: ImportPlan, actor_id: int | None = None, *,
         db.session.rollback()
         raise
     if welcome and created:
-        people.welcome_new_people(created, actor_id=actor_id)
+        result.welcome_problem = people.welcome_new_people(created, actor_id=actor_id)
     return result
 
 

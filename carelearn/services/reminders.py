@@ -1,0 +1,258 @@
+"""The reminder ladder, run daily from cron by `flask send-reminders`.
+
+Learners get one email listing what is due at a step of the ladder (by default 30 and 7 days
+before a due or expiry date, on the day, and 7 days after). From the first step after the date
+their managers are told too, and each manager gets a weekly digest. Every message sent is
+recorded per item, so a second run on the same day sends nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+
+from ..extensions import db
+from ..models import (
+    AppRole,
+    Module,
+    ModuleVersion,
+    SentReminder,
+    Team,
+    TeamManager,
+    TeamMembership,
+    TrainingRecord,
+    User,
+)
+from .clock import today
+from .email import EmailError, absolute_url, send_email
+from .permissions import visible_user_ids_query
+from .status import Status, status_sql
+
+logger = logging.getLogger(__name__)
+DIGEST_LINES = 40
+
+
+@dataclass(frozen=True)
+class DueItem:
+    user_id: int
+    module_id: int
+    kind: str  # "due" or "expiry"
+    on: date
+    step: int  # days before the date; negative once it has passed
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.module_id}:{self.on.isoformat()}:{self.step}"
+
+
+@dataclass
+class ReminderRun:
+    learner_emails: int = 0
+    escalations: int = 0
+    digests: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def due_items(on: date, steps: list[int]) -> list[DueItem]:
+    """Every open due date and every expiry that falls on a step of the ladder today."""
+    dates = {on + timedelta(days=step): step for step in steps}
+    rows = db.session.execute(
+        select(TrainingRecord.user_id, TrainingRecord.module_id, TrainingRecord.due_on,
+               TrainingRecord.completed_on, TrainingRecord.expires_on)
+        .join(User, User.id == TrainingRecord.user_id)
+        .where(User.active.is_(True))
+        .where(or_(
+            and_(TrainingRecord.completed_on.is_(None), TrainingRecord.due_on.in_(dates)),
+            and_(TrainingRecord.completed_on.is_not(None), TrainingRecord.expires_on.in_(dates)),
+        ))
+    ).all()
+    items = []
+    for user_id, module_id, due_on, completed_on, expires_on in rows:
+        kind, when = ("due", due_on) if completed_on is None else ("expiry", expires_on)
+        items.append(DueItem(user_id, module_id, kind, when, dates[when]))
+    return items
+
+
+def _titles() -> dict[int, str]:
+    return dict(db.session.execute(
+        select(Module.id, ModuleVersion.title).join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+    ).all())
+
+
+def describe(item: DueItem, title: str) -> str:
+    when = item.on.strftime("%-d %b %Y")
+    if item.kind == "due":
+        if item.step > 0:
+            return f"{title}: due {when} ({item.step} days to go)"
+        return f"{title}: due today" if item.step == 0 else f"{title}: overdue since {when}"
+    if item.step > 0:
+        return f"{title}: expires {when} ({item.step} days to go); renew it before then"
+    return f"{title}: expires today" if item.step == 0 else f"{title}: expired on {when}"
+
+
+def _already_sent(user_ids: set[int]) -> set[tuple[int, str]]:
+    if not user_ids:
+        return set()
+    return {tuple(row) for row in db.session.execute(
+        select(SentReminder.user_id, SentReminder.key).where(SentReminder.user_id.in_(user_ids))
+    )}
+
+
+def _send(person: User, subject: str, lines: list[str], link: str, run: ReminderRun) -> bool:
+    body = (
+        f"Hello {person.first_name},\n\n" + "\n".join(f"- {line}" for line in lines)
+        + f"\n\nOpen CareLearn: {link}\n\nThis is an automatic reminder from CareLearn.\n"
+    )
+    try:
+        send_email(person.email, subject, body)
+    except EmailError as error:
+        run.failures.append(f"{person.email}: {error}")
+        logger.warning("Reminder to %s not sent: %s", person.email, error)
+        return False
+    return True
+
+
+def send_reminders(on: date | None = None) -> ReminderRun:
+    on = on or today()
+    steps = current_app.config["REMINDER_STEPS"]
+    run = ReminderRun()
+    titles = _titles()
+    items = due_items(on, steps)
+    sent = _already_sent({i.user_id for i in items})
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({i.user_id for i in items})))}
+
+    by_person: dict[int, list[DueItem]] = defaultdict(list)
+    for item in items:
+        if (item.user_id, item.key) not in sent:
+            by_person[item.user_id].append(item)
+    escalate: list[DueItem] = []
+    for user_id, new_items in by_person.items():
+        person = people[user_id]
+        lines = [describe(i, titles.get(i.module_id, "A module")) for i in new_items]
+        if _send(person, "Your CareLearn training: what is due", lines, absolute_url("learn.my_training"), run):
+            run.learner_emails += 1
+            db.session.add_all(SentReminder(user_id=user_id, key=i.key, kind="learner", summary=line)
+                               for i, line in zip(new_items, lines, strict=True))
+            escalate += [i for i in new_items if i.step < 0]
+    db.session.commit()
+    run.escalations = _escalate(escalate, people, titles, run)
+    if on.weekday() == current_app.config["DIGEST_WEEKDAY"]:
+        run.digests = _send_digests(on, titles, run)
+    return run
+
+
+def nearest_managers(user_ids: set[int]) -> dict[int, set[int]]:
+    """person -> the managers of their teams; where a team has none, of the nearest team above."""
+    parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
+    managers: dict[int, set[int]] = defaultdict(set)
+    for manager_id, team_id in db.session.execute(select(TeamManager.user_id, TeamManager.team_id)):
+        managers[team_id].add(manager_id)
+    result: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in db.session.execute(
+        select(TeamMembership.user_id, TeamMembership.team_id).where(TeamMembership.user_id.in_(user_ids))
+    ):
+        while team_id is not None and not managers.get(team_id):
+            team_id = parents.get(team_id)
+        if team_id is not None:
+            result[user_id] |= managers[team_id] - {user_id}
+    return result
+
+
+def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, str], run: ReminderRun) -> int:
+    if not items:
+        return 0
+    managers_of = nearest_managers({i.user_id for i in items})
+    per_manager: dict[int, list[DueItem]] = defaultdict(list)
+    for item in items:
+        for manager_id in managers_of.get(item.user_id, ()):
+            per_manager[manager_id].append(item)
+    sent = _already_sent(set(per_manager))
+    managers = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(per_manager), User.active.is_(True)))}
+    emails = 0
+    for manager_id, manager_items in per_manager.items():
+        manager = managers.get(manager_id)
+        fresh = [i for i in manager_items if (manager_id, f"escalation:{i.user_id}:{i.key}") not in sent]
+        if manager is None or not fresh:
+            continue
+        lines = [f"{people[i.user_id].name} – {describe(i, titles.get(i.module_id, 'A module'))}" for i in fresh]
+        if _send(manager, "CareLearn: training overdue in your team", lines,
+                 absolute_url("manage.matrix", status=Status.OVERDUE.value), run):
+            emails += 1
+            db.session.add_all(
+                SentReminder(user_id=manager_id, key=f"escalation:{i.user_id}:{i.key}", kind="escalation", summary=line)
+                for i, line in zip(fresh, lines, strict=True)
+            )
+    db.session.commit()
+    return emails
+
+
+def _send_digests(on: date, titles: dict[int, str], run: ReminderRun) -> int:
+    year, week, _ = on.isocalendar()
+    key = f"digest:{year}-W{week:02d}"
+    managers = db.session.scalars(
+        select(User).where(User.app_role == AppRole.MANAGER, User.active.is_(True),
+                           User.id.in_(select(TeamManager.user_id)))
+    ).all()
+    done = {u for u, k in _already_sent({m.id for m in managers}) if k == key}
+    status = status_sql(TrainingRecord, on)
+    sent = 0
+    for manager in managers:
+        if manager.id in done:
+            continue
+        rows = db.session.execute(
+            select(User.name, TrainingRecord.module_id, status)
+            .join(User, User.id == TrainingRecord.user_id)
+            .where(User.id.in_(visible_user_ids_query(manager)), User.active.is_(True),
+                   status.in_([Status.OVERDUE.value, Status.EXPIRING.value]))
+            .order_by(status.desc(), User.name)
+        ).all()
+        overdue = sum(1 for r in rows if r[2] == Status.OVERDUE.value)
+        expiring = len(rows) - overdue
+        lines = [f"{overdue} overdue and {expiring} expiring within 30 days across your teams."]
+        lines += [f"{name} – {titles.get(module_id, 'A module')}: {state}" for name, module_id, state in rows[:DIGEST_LINES]]
+        if len(rows) > DIGEST_LINES:
+            lines.append(f"…and {len(rows) - DIGEST_LINES} more: see the full list in CareLearn.")
+        if _send(manager, f"CareLearn weekly summary: {overdue} overdue, {expiring} expiring", lines,
+                 absolute_url("manage.dashboard"), run):
+            sent += 1
+            db.session.add(SentReminder(user_id=manager.id, key=key, kind="digest", summary=lines[0]))
+            db.session.commit()
+    return sent
+
+
+def remind_now(person: User, actor_id: int) -> str | None:
+    """A manager's "send a reminder" for everything the person has open; once a day at most.
+
+    Returns what to tell the manager when nothing was sent, else None.
+    """
+    on = today()
+    key = f"manual:{on.isoformat()}"
+    if (person.id, key) in _already_sent({person.id}):
+        return "A reminder already went to them today."
+    status = status_sql(TrainingRecord, on)
+    titles = _titles()
+    open_items = db.session.execute(
+        select(TrainingRecord.module_id, TrainingRecord.due_on, status)
+        .where(TrainingRecord.user_id == person.id,
+               status.in_([Status.NOT_STARTED.value, Status.IN_PROGRESS.value, Status.OVERDUE.value,
+                           Status.EXPIRING.value, Status.EXPIRED.value]))
+    ).all()
+    if not person.active or not open_items:
+        return "They have nothing open to be reminded about."
+    lines = [f"{titles.get(m, 'A module')}: {state}" + (f", due {due.strftime('%-d %b %Y')}" if due else "")
+             for m, due, state in open_items]
+    run = ReminderRun()
+    if not _send(person, "A reminder about your CareLearn training", lines, absolute_url("learn.my_training"), run):
+        return "The email could not be sent. Please try again later."
+    db.session.add(SentReminder(user_id=person.id, key=key, kind="manual",
+                                summary=f"Reminder sent by a manager: {len(lines)} item(s) open"))
+    from .audit import record_event
+
+    record_event("reminder.manual", "user", person.id, actor_id=actor_id, items=len(lines))
+    db.session.commit()
+    return None
