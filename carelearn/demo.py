@@ -2,15 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .extensions import db
-from .models import AppRole, LessonProgress, Team, TeamKind, TeamManager, TeamMembership, User
-from .services import learning
+from .models import (
+    AppRole,
+    LearningPath,
+    LearningPathStep,
+    LessonProgress,
+    Module,
+    OnboardingRule,
+    Team,
+    TeamKind,
+    TeamManager,
+    TeamMembership,
+    User,
+)
+from .services import clock, learning
 from .services.accounts import ensure_job_roles
+from .services.assignments import assign_modules
+from .services.onboarding import apply_onboarding_rules
 from .services.quiz import open_attempt, parse_answers, submit_attempt
 
 DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
@@ -77,8 +91,38 @@ def seed_demo() -> str:
         if person.manages:
             _ensure_link(TeamManager, user.id, teams[person.manages].id)
     db.session.commit()
+    _ensure_paths_and_rules(roles)
+    apply_onboarding_rules()
     _seed_progress()
     return f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
+
+
+# (path name, module slugs in order, job roles it is for, days after the start date it is due)
+DEMO_PATHS = [
+    ("Front desk onboarding", ["service-vision", "active-listening", "managing-expectations"],
+     ["receptionist", "admin-staff"], 28),
+    ("Clinical staff onboarding", ["service-vision", "active-listening", "managing-expectations",
+                                   "feedback-complaints"], ["nurse", "doctor", "healthcare-assistant"], 42),
+    ("Support services onboarding", ["service-vision", "positive-attitude"], ["porter", "cleaner"], 28),
+]
+
+
+def _ensure_paths_and_rules(roles) -> None:
+    modules = {m.slug: m for m in db.session.scalars(select(Module))}
+    for name, slugs, job_roles, due_days in DEMO_PATHS:
+        path = db.session.scalar(select(LearningPath).where(LearningPath.name == name))
+        if path is None:
+            path = LearningPath(name=name, description="")
+            path.steps = [LearningPathStep(module_id=modules[slug].id, position=i)
+                          for i, slug in enumerate((s for s in slugs if s in modules), start=1)]
+            db.session.add(path)
+            db.session.flush()
+        for role in job_roles:
+            rule = db.session.scalar(select(OnboardingRule).where(
+                OnboardingRule.job_role_id == roles[role].id, OnboardingRule.path_id == path.id))
+            if rule is None:
+                db.session.add(OnboardingRule(job_role_id=roles[role].id, path_id=path.id, due_days=due_days))
+    db.session.commit()
 
 
 def _ensure_teams() -> dict[str, Team]:
@@ -99,24 +143,40 @@ def _ensure_link(model, user_id: int, team_id: int) -> None:
 
 def _seed_progress() -> None:
     """Some finished and half-finished training, made through the real learner services."""
+    # (email, module, goal, how many days ago): goal is "pass" or a number of lessons read.
     plan = [
-        ("nurse@carelearn.example", "service-vision", "pass"),
-        ("manager@carelearn.example", "service-vision", "pass"),
-        ("reception@carelearn.example", "active-listening", 2),
-        ("porter@carelearn.example", "service-vision", 1),
+        ("nurse@carelearn.example", "service-vision", "pass", 0),
+        ("manager@carelearn.example", "service-vision", "pass", 350),  # due again soon
+        ("hca@carelearn.example", "service-vision", "pass", 40),
+        ("reception@carelearn.example", "active-listening", 2, 3),
+        ("porter@carelearn.example", "service-vision", 1, 5),
     ]
-    for email, slug, goal in plan:
+    for email, slug, goal, days_ago in plan:
         user = db.session.scalar(select(User).where(User.email == email))
         version = learning.current_version(slug)
         if version is None or db.session.scalar(
             select(LessonProgress.id).where(LessonProgress.user_id == user.id).limit(1)
         ):
             continue
-        lessons_to_finish = len(version.lessons) if goal == "pass" else goal
-        for position in range(1, lessons_to_finish + 1):
-            learning.complete_lesson(user, version, position)
-        if goal == "pass":
-            _pass_quiz(user, version)
+        with clock.frozen_at(clock.utcnow() - timedelta(days=days_ago)):
+            lessons_to_finish = len(version.lessons) if goal == "pass" else goal
+            for position in range(1, lessons_to_finish + 1):
+                learning.complete_lesson(user, version, position)
+            if goal == "pass":
+                _pass_quiz(user, version)
+    _seed_overdue_assignment()
+
+
+def _seed_overdue_assignment() -> None:
+    """A manager's assignment that two people have let slip, so the dashboard has something to show."""
+    version = learning.current_version("feedback-complaints")
+    if version is None:
+        return
+    people = db.session.scalars(select(User.id).where(User.email.in_(
+        ["reception@carelearn.example", "porter@carelearn.example"]))).all()
+    manager_id = db.session.scalar(select(User.id).where(User.email == "manager@carelearn.example"))
+    assign_modules(people, [version.module_id], clock.today() - timedelta(days=10), actor_id=manager_id)
+    db.session.commit()
 
 
 def _pass_quiz(user: User, version) -> None:

@@ -45,6 +45,7 @@ def test_assigning_twice_changes_nothing_and_keeps_a_record(db, make):
 
 
 def test_onboarding_rule_assigns_a_path_due_from_the_start_date(db, make):
+    clock.freeze(datetime(2025, 1, 2, 9, 0))
     roles = ensure_job_roles()
     first, second = make.module(), make.module()
     path = make_path(db, "Front desk onboarding", [first, second])
@@ -59,6 +60,17 @@ def test_onboarding_rule_assigns_a_path_due_from_the_start_date(db, make):
     assert count(db, Assignment) == 2 and porter.id not in db.session.scalars(select(Assignment.user_id)).all()
     assert apply_onboarding_rules() == 0  # applying twice changes nothing
     assert count(db, Assignment) == 2
+
+
+def test_staff_who_started_long_ago_get_the_full_time_from_today(db, make):
+    clock.freeze(datetime(2026, 5, 1, 9, 0))
+    roles = ensure_job_roles()
+    path = make_path(db, "Front desk", [make.module()])
+    db.session.add(OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=28))
+    db.session.commit()
+    make.user(role="receptionist")  # started 6 Jan 2025
+    apply_onboarding_rules()
+    assert db.session.scalar(select(Assignment.due_on)) == date(2026, 5, 29)
 
 
 def test_onboarding_rule_limited_to_a_team_includes_its_sub_teams(db, make):

@@ -79,6 +79,12 @@ def test_a_token_is_long_and_random_and_only_its_hash_is_stored(app, db, make):
     assert second != raw
 
 
+def test_people_created_in_the_same_transaction_can_be_invited(app, db, make):
+    person = make.user(commit=False)
+    assert invite_users([person]) == 1
+    assert outbox_messages(app)[0]["To"] == person.email
+
+
 def test_invitations_skip_deactivated_people_and_are_audited_without_the_token(app, db, make):
     active, leaver = make.user(), make.user(active=False)
     admin = make.user()

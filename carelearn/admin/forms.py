@@ -62,7 +62,8 @@ class TeamForm(FlaskForm):
         Length(max=TEAM_NAME_MAX,
                message=f"The name must be {TEAM_NAME_MAX} characters or fewer.")])
     kind = SelectField("Kind", choices=list(KIND_LABELS.items()), default="team")
-    parent = SelectField("Inside", coerce=optional_int)
+    # Any team may be asked for; the rules say why a loop or a wrong kind is refused.
+    parent = SelectField("Inside", coerce=optional_int, validate_choice=False)
 
 
 class ManagersForm(FlaskForm):

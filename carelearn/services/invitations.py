@@ -69,6 +69,8 @@ def issue_token(user: User, purpose: str) -> tuple[str, AuthToken]:
     """Store a new link token for `user` (only its hash); returns the raw token, to send once."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
+    if user.id is None:  # a person created in this transaction and not yet written
+        db.session.flush()
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     token = AuthToken(

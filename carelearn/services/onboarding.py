@@ -9,11 +9,18 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Assignment, LearningPath, OnboardingRule, TeamMembership, User
 from .assignments import assign_modules
+from .clock import today
 from .permissions import team_subtree
 
 
 def path_module_ids(path: LearningPath) -> list[int]:
     return [step.module_id for step in path.steps]
+
+
+def onboarding_due_date(start_date: date, due_days: int) -> date:
+    """Due `due_days` after the start date, or after today if the rule comes later than that:
+    staff who started years ago and are imported today are not overdue on day one."""
+    return max(start_date, today()) + timedelta(days=due_days)
 
 
 def apply_onboarding_rules(users: list[User] | None = None, actor_id: int | None = None) -> int:
@@ -46,8 +53,7 @@ def apply_onboarding_rules(users: list[User] | None = None, actor_id: int | None
         )))
         by_due: dict[date, list[int]] = {}
         for user_id, start_date, created_at in db.session.execute(query):
-            start = start_date or created_at.date()
-            by_due.setdefault(start + timedelta(days=rule.due_days), []).append(user_id)
+            by_due.setdefault(onboarding_due_date(start_date or created_at.date(), rule.due_days), []).append(user_id)
         for due_on, user_ids in by_due.items():
             created += assign_modules(user_ids, modules, due_on, source="rule",
                                       actor_id=actor_id, path_id=path.id).created
