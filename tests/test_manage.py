@@ -258,34 +258,31 @@ def test_assign_validates_the_due_date(trust, make, logged_in):
     assert response.status_code == 422 and "Enter a due date." in response.get_data(as_text=True)
 
 
-def test_reflections_show_only_when_shared(make, db, logged_in, trust):
+def _quiz_with_reflection(db, logged_in, trust, share: bool) -> str:
+    """The learner passes, sharing their reflection or not; returns the manager's view of them."""
     version = trust["version"]
     learner = trust["ours"][1]
-    make.finish_lessons(learner, version)
+    from tests import factories
+
+    factories.finish_lessons(learner, version)
     client = logged_in(learner)
     token = csrf_token(client, "/learn")
     attempt_id = int(client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token})
                      .headers["Location"].rsplit("/", 1)[1])
     attempt = db.session.get(QuizAttempt, attempt_id)
     form = answers(attempt)
-    reflection = next(i for i in attempt.items if i.question.kind == "reflection")
-    form[f"share-{reflection.id}"] = "yes"
+    if share:
+        reflection = next(i for i in attempt.items if i.question.kind == "reflection")
+        form[f"share-{reflection.id}"] = "yes"
     form["csrf_token"] = token
     client.post(f"/learn/attempts/{attempt_id}", data=form)
-    html = logged_in(trust["manager"]).get(f"/manage/people/{learner.id}").get_data(as_text=True)
-    assert "I will say my name first." in html
+    return logged_in(trust["manager"]).get(f"/manage/people/{learner.id}").get_data(as_text=True)
 
 
-def test_unshared_reflections_stay_private(make, db, logged_in, trust):
-    version = trust["version"]
-    learner = trust["ours"][1]
-    make.finish_lessons(learner, version)
-    client = logged_in(learner)
-    token = csrf_token(client, "/learn")
-    attempt_id = int(client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token})
-                     .headers["Location"].rsplit("/", 1)[1])
-    form = answers(db.session.get(QuizAttempt, attempt_id))
-    form["csrf_token"] = token
-    client.post(f"/learn/attempts/{attempt_id}", data=form)
-    html = logged_in(trust["manager"]).get(f"/manage/people/{learner.id}").get_data(as_text=True)
+def test_reflections_show_when_shared(db, logged_in, trust):
+    assert "I will say my name first." in _quiz_with_reflection(db, logged_in, trust, share=True)
+
+
+def test_unshared_reflections_stay_private(db, logged_in, trust):
+    html = _quiz_with_reflection(db, logged_in, trust, share=False)
     assert "I will say my name first." not in html and "stay private" in html

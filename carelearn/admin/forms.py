@@ -32,7 +32,7 @@ class PeopleFilterForm(Form):
 
     q = SearchField("Name or email", validators=[Optional(), Length(max=120)])
     team = SelectField("Team", coerce=optional_int, validate_choice=True)
-    job_role = SelectField("Job role")
+    job_role = SelectField("Job role", default="")
     status = SelectField("Status", choices=[("active", "Active"), ("inactive", "Deactivated"),
                                             ("all", "Everyone")], default="active")
 

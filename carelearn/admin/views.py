@@ -101,7 +101,9 @@ def _filters_from(form: PeopleFilterForm) -> PeopleFilters:
     form.validate()
 
     def good(f, fallback):
-        return fallback if f.errors or f.data is None else f.data
+        if f.errors or f.data is None:
+            f.data, f.errors = fallback, []
+        return f.data
 
     return PeopleFilters(q=good(form.q, ""), team_id=good(form.team, None),
                          job_role=good(form.job_role, ""), status=good(form.status, "active"))

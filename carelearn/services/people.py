@@ -372,14 +372,14 @@ class TeamNode:
     team: Team
     depth: int
     children: list[TeamNode] = field(default_factory=list)
-    members: int = 0
+    members: int = 0  # active people in the team and every team inside it
     managers: list[User] = field(default_factory=list)
 
 
 def team_tree(with_details: bool = False) -> list[TeamNode]:
     """Every team as a forest of nodes, each level sorted by name.
 
-    One query for the teams, and with details two more: member counts and managers."""
+    One query for the teams, and with details two more: members and managers."""
     teams = db.session.scalars(select(Team)).all()
     nodes = {t.id: TeamNode(t, 0) for t in teams}
     roots: list[TeamNode] = []
@@ -387,11 +387,22 @@ def team_tree(with_details: bool = False) -> list[TeamNode]:
         parent = nodes.get(node.team.parent_id)
         (parent.children if parent else roots).append(node)
     if with_details:
-        for team_id, count in db.session.execute(
-            select(TeamMembership.team_id, func.count()).join(User, User.id == TeamMembership.user_id)
-            .where(User.active.is_(True)).group_by(TeamMembership.team_id)
+        direct: dict[int, set[int]] = {}
+        for team_id, user_id in db.session.execute(
+            select(TeamMembership.team_id, TeamMembership.user_id)
+            .join(User, User.id == TeamMembership.user_id).where(User.active.is_(True))
         ):
-            nodes[team_id].members = count
+            direct.setdefault(team_id, set()).add(user_id)
+
+        def everyone(node: TeamNode) -> set[int]:
+            found = set(direct.get(node.team.id, ()))
+            for child in node.children:
+                found |= everyone(child)
+            node.members = len(found)
+            return found
+
+        for root in roots:
+            everyone(root)
         for team_id, user in db.session.execute(
             select(TeamManager.team_id, User).join(User, User.id == TeamManager.user_id)
             .order_by(User.name)

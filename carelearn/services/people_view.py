@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -82,6 +83,7 @@ def person_page(person: User) -> PersonPage:
     ]
     completions = db.session.scalars(
         select(Completion).where(Completion.user_id == person.id)
+        .options(joinedload(Completion.module_version))
         .order_by(Completion.completed_on.desc(), Completion.id.desc())
     ).all()
     attempts = [

@@ -98,7 +98,7 @@ def _journey(page, server, learner, correct_options, device: str) -> None:
 
     # The module is completed and on the record.
     press(page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=MODULE_TITLE))
-    assert page.url == module_url(server)
+    expect(page).to_have_url(module_url(server))
     expect(page.locator(".page-head .tag")).to_have_text(re.compile("Completed"))
     check()
     press(page.get_by_role("link", name="My record"))
