@@ -13,7 +13,6 @@ from carelearn.models import (
     LearningPath,
     LearningPathStep,
     OnboardingRule,
-    TeamManager,
     TeamMembership,
     User,
 )
