@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from .admin import onboarding  # noqa: F401  (adds the paths and rules pages to the blueprint)
+    from .admin import audit, onboarding  # noqa: F401  (they add their pages to the blueprint)
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp

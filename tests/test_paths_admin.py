@@ -82,3 +82,38 @@ def test_paths_pages_are_for_admins_only(make, logged_in):
         assert client.get(path).status_code == 403
     admin = admin_client(make, logged_in)
     assert admin.get("/admin/paths/999").status_code == 404
+
+
+def test_audit_trail_lists_changes_newest_first_and_pages(db, make, logged_in):
+    from carelearn.services.audit import record_event
+
+    for n in range(55):
+        record_event("assignment.create", "module", n, people=n)
+    record_event("content.publish", "module", 1, slug="active-listening")
+    db.session.commit()
+    client = admin_client(make, logged_in)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    table = html[html.index("<tbody>"):]
+    assert table.index("content.publish") < table.index("assignment.create")
+    assert "Older entries" in html and "slug: active-listening" in html
+    only = client.get("/admin/audit?action=content.publish").get_data(as_text=True)
+    assert "people: 3" not in only and "slug: active-listening" in only
+    assert logged_in(make.user()).get("/admin/audit").status_code == 403
+
+
+def test_the_audit_trail_cannot_be_rewritten(db):
+    import pytest
+
+    from carelearn.models import AuditEvent
+    from carelearn.services.audit import record_event
+
+    record_event("role.change", "user", 1)
+    db.session.commit()
+    event = db.session.scalar(select(AuditEvent))
+    event.action = "something else"
+    with pytest.raises(PermissionError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.scalar(select(AuditEvent)))
+    with pytest.raises(PermissionError):
+        db.session.commit()
