@@ -19,8 +19,13 @@ $(VENV)/.installed-test: $(VENV)/.installed setup.cfg
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# axe-core for the browser tests' accessibility checks (package.json); reinstalled when the lock changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 # Demo mode: the development secret key is allowed and demo accounts are seeded.
 run: export CARELEARN_DEMO = 1

@@ -76,11 +76,21 @@ def create_admin(email: str, name: str):
 
 
 @click.command("demo", help="Seed a small demo organisation. Safe to run again.")
-def demo():
+@click.option("--scale", type=click.IntRange(min=1), default=None, metavar="STAFF",
+              help="Also build a large organisation of this many generated staff (e.g. 10000).")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="With --scale: the same seed builds the same organisation.")
+def demo(scale: int | None, seed: int):
     from .demo import seed_demo
 
+    if scale:  # the large organisation needs the published modules
+        content_publish.callback(None)
     summary = seed_demo()
     click.echo(summary)
+    if scale:
+        from .demo_scale import build_scale_demo
+
+        click.echo(build_scale_demo(scale, seed))
 
 
 @click.command("apply-rules", help="Give staff the learning paths their onboarding rules call for; "

@@ -87,6 +87,13 @@ def test_email_is_unique_whatever_its_capitals(db, make):
     assert "already has the email address sam.jones@example.org" in str(error.value)
 
 
+def test_create_people_adds_many_at_once_and_refuses_an_email_twice(db, org):
+    made = people.create_people([details(email=f"p{i}@example.org") for i in range(3)])
+    assert [p.email for p in made] == ["p0@example.org", "p1@example.org", "p2@example.org"]
+    with pytest.raises(PeopleError, match="given for two people"):
+        people.create_people([details(email="x@example.org"), details(email="X@example.org")])
+
+
 @pytest.mark.parametrize(("fields", "field"), [
     ({"email": "not-an-email"}, "email"),
     ({"email": ""}, "email"),

@@ -54,9 +54,8 @@ def _require_admin():
         abort(403)
 
 
-def _invalid(form_or_forms) -> bool:
-    forms = form_or_forms if isinstance(form_or_forms, list | tuple) else [form_or_forms]
-    return any(f.errors for form in forms for f in form if f.name != "csrf_token")
+def _invalid(form) -> bool:
+    return any(f.errors for f in form if f.name != "csrf_token")
 
 
 def _problems(form, extra: list[str] | None = None) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, tuple_
 
 from ..extensions import db
 from ..models import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
@@ -95,25 +95,46 @@ class PersonDetails:
     start_date: date | None = None
 
 
-def _checked(details: PersonDetails, user: User | None) -> PersonDetails:
-    email = clean_email(details.email)
-    name = clean_name(details.name)
-    if email_taken(email, user.id if user else None):
-        raise PeopleError(
-            f"Someone already has the email address {email}. Find them on the People page "
-            "and edit them instead.", "email")
-    if details.job_role_id is None or db.session.get(JobRole, details.job_role_id) is None:
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _checked(batch: list[tuple[User | None, PersonDetails]]) -> list[PersonDetails]:
+    """Clean each person's details and check them against the database, in a few queries
+    whatever the size of the batch. Raises PeopleError for the first problem found."""
+    cleaned = []
+    for _user, details in batch:
+        cleaned.append(PersonDetails(
+            email=clean_email(details.email), name=clean_name(details.name),
+            job_role_id=details.job_role_id, app_role=details.app_role,
+            team_ids=sorted(set(details.team_ids)), start_date=details.start_date))
+        if details.app_role not in APP_ROLE_LABELS:
+            raise PeopleError("Choose what the person can do in CareLearn.", "app_role")
+        if details.job_role_id is None:
+            raise PeopleError("Choose a job role.", "job_role")
+    owners: dict[str, int | None] = {}
+    for (user, _details), details in zip(batch, cleaned, strict=True):
+        if details.email in owners:
+            raise PeopleError(f"{details.email} is given for two people.", "email")
+        owners[details.email] = user.id if user else None
+    for chunk in _chunks(list(owners)):
+        for user_id, email in db.session.execute(
+            select(User.id, User.email).where(User.email.in_(chunk))
+        ):
+            if owners[email] != user_id:
+                raise PeopleError(
+                    f"Someone already has the email address {email}. Find them on the People "
+                    "page and edit them instead.", "email")
+    role_ids = {d.job_role_id for d in cleaned}
+    if len(set(db.session.scalars(select(JobRole.id).where(JobRole.id.in_(role_ids))))) \
+            != len(role_ids):
         raise PeopleError("Choose a job role.", "job_role")
-    if details.app_role not in APP_ROLE_LABELS:
-        raise PeopleError("Choose what the person can do in CareLearn.", "app_role")
-    team_ids = sorted(set(details.team_ids))
-    if team_ids:
-        found = set(db.session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
-        if found != set(team_ids):
-            raise PeopleError("One of the chosen teams no longer exists. Choose again.", "teams")
-    return PersonDetails(email=email, name=name, job_role_id=details.job_role_id,
-                         app_role=details.app_role, team_ids=team_ids,
-                         start_date=details.start_date)
+    team_ids = {t for d in cleaned for t in d.team_ids}
+    if team_ids and len(set(db.session.scalars(
+            select(Team.id).where(Team.id.in_(team_ids))))) != len(team_ids):
+        raise PeopleError("One of the chosen teams no longer exists. Choose again.", "teams")
+    return cleaned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +146,17 @@ def team_ids_of(user_id: int) -> list[int]:
         select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)))
 
 
+def team_ids_of_people(user_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {i: set() for i in user_ids}
+    for chunk in _chunks(user_ids):
+        for user_id, team_id in db.session.execute(
+            select(TeamMembership.user_id, TeamMembership.team_id)
+            .where(TeamMembership.user_id.in_(chunk))
+        ):
+            found[user_id].add(team_id)
+    return found
+
+
 def managed_team_ids_of(user_id: int) -> list[int]:
     return sorted(db.session.scalars(
         select(TeamManager.team_id).where(TeamManager.user_id == user_id)))
@@ -132,19 +164,28 @@ def managed_team_ids_of(user_id: int) -> list[int]:
 
 def create_person(details: PersonDetails, actor_id: int | None = None) -> User:
     """Add a person (without a password: they set one from their invitation)."""
-    details = _checked(details, None)
-    user = User(email=details.email, name=details.name, job_role_id=details.job_role_id,
-                app_role=details.app_role, active=True, start_date=details.start_date)
-    db.session.add(user)
+    return create_people([details], actor_id)[0]
+
+
+def create_people(batch: list[PersonDetails], actor_id: int | None = None) -> list[User]:
+    """Add several people at once, in a handful of queries (the staff import uses this)."""
+    if not batch:
+        return []
+    cleaned = _checked([(None, d) for d in batch])
+    users = [User(email=d.email, name=d.name, job_role_id=d.job_role_id, app_role=d.app_role,
+                  active=True, start_date=d.start_date) for d in cleaned]
+    db.session.add_all(users)
     db.session.flush()
-    record_event("user.create", "user", user.id, actor_id=actor_id, email=user.email,
-                 name=user.name, job_role_id=user.job_role_id, app_role=user.app_role,
-                 start_date=user.start_date.isoformat() if user.start_date else None)
-    if user.app_role != AppRole.LEARNER:
-        record_event("user.role", "user", user.id, actor_id=actor_id, role=user.app_role,
-                     previous=None)
-    _set_memberships(user, details.team_ids, set(), actor_id)
-    return user
+    for user, details in zip(users, cleaned, strict=True):
+        record_event("user.create", "user", user.id, actor_id=actor_id, email=user.email,
+                     name=user.name, job_role_id=user.job_role_id, app_role=user.app_role,
+                     start_date=_plain(user.start_date))
+        if user.app_role != AppRole.LEARNER:
+            record_event("user.role", "user", user.id, actor_id=actor_id, role=user.app_role,
+                         previous=None)
+        _set_memberships(user, details.team_ids, set(), actor_id)
+    db.session.flush()
+    return users
 
 
 def person_changes(user: User, current_team_ids: Iterable[int],
@@ -171,29 +212,45 @@ def person_changes(user: User, current_team_ids: Iterable[int],
 
 def update_person(user: User, details: PersonDetails, actor_id: int | None = None) -> list[str]:
     """Change a person's details; returns the names of the fields that changed."""
-    details = _checked(details, user)
-    if (actor_id == user.id and user.app_role == AppRole.ADMIN
-            and details.app_role != AppRole.ADMIN):
-        raise PeopleError("You cannot take away your own admin role. Ask another admin.",
-                          "app_role")
-    current_teams = set(team_ids_of(user.id))
-    changes = person_changes(user, current_teams, details)
-    if not changes:
-        return []
-    user.email = details.email
-    user.name = details.name
-    user.job_role_id = details.job_role_id
-    user.start_date = details.start_date
-    plain = {name: [_plain(before), _plain(after)] for name, (before, after) in changes.items()
-             if name not in ("app_role", "team_ids")}
-    if plain:
-        record_event("user.update", "user", user.id, actor_id=actor_id, changes=plain)
-    if "app_role" in changes:
-        _set_app_role(user, details.app_role, actor_id)
-    if "team_ids" in changes:
-        _set_memberships(user, details.team_ids, current_teams, actor_id)
+    return update_people([(user, details)], actor_id)[user.id]
+
+
+def update_people(batch: list[tuple[User, PersonDetails]],
+                  actor_id: int | None = None) -> dict[int, list[str]]:
+    """Change several people at once; returns the changed fields by person id."""
+    if not batch:
+        return {}
+    cleaned = _checked(list(batch))
+    for user, details in zip((u for u, _ in batch), cleaned, strict=True):
+        if (actor_id == user.id and user.app_role == AppRole.ADMIN
+                and details.app_role != AppRole.ADMIN):
+            raise PeopleError("You cannot take away your own admin role. Ask another admin.",
+                              "app_role")
+    current_teams = team_ids_of_people([u.id for u, _ in batch])
+    changed: dict[int, list[str]] = {}
+    removals: list[tuple[int, int]] = []
+    for (user, _raw), details in zip(batch, cleaned, strict=True):
+        changes = person_changes(user, current_teams[user.id], details)
+        changed[user.id] = list(changes)
+        if not changes:
+            continue
+        user.email = details.email
+        user.name = details.name
+        user.job_role_id = details.job_role_id
+        user.start_date = details.start_date
+        plain = {name: [_plain(before), _plain(after)]
+                 for name, (before, after) in changes.items()
+                 if name not in ("app_role", "team_ids")}
+        if plain:
+            record_event("user.update", "user", user.id, actor_id=actor_id, changes=plain)
+        if "app_role" in changes:
+            _set_app_role(user, details.app_role, actor_id)
+        if "team_ids" in changes:
+            removals += _set_memberships(user, details.team_ids, current_teams[user.id],
+                                         actor_id)
+    _remove_memberships(removals)
     db.session.flush()
-    return list(changes)
+    return changed
 
 
 def _plain(value):
@@ -209,19 +266,24 @@ def _set_app_role(user: User, role: str, actor_id: int | None) -> None:
 
 
 def _set_memberships(user: User, team_ids: Iterable[int], current: set[int],
-                     actor_id: int | None) -> None:
+                     actor_id: int | None) -> list[tuple[int, int]]:
+    """Add the new memberships to the session; returns the (person, team) pairs to remove, so
+    the caller can remove many people's in one statement."""
     wanted = set(team_ids)
     for team_id in sorted(wanted - current):
         db.session.add(TeamMembership(user_id=user.id, team_id=team_id))
         record_event("team.member_add", "user", user.id, actor_id=actor_id, team_id=team_id)
     removed = sorted(current - wanted)
-    if removed:
+    for team_id in removed:
+        record_event("team.member_remove", "user", user.id, actor_id=actor_id, team_id=team_id)
+    return [(user.id, team_id) for team_id in removed]
+
+
+def _remove_memberships(pairs: list[tuple[int, int]]) -> None:
+    for chunk in _chunks(pairs):
         db.session.execute(delete(TeamMembership).where(
-            TeamMembership.user_id == user.id, TeamMembership.team_id.in_(removed)))
-        for team_id in removed:
-            record_event("team.member_remove", "user", user.id, actor_id=actor_id,
-                         team_id=team_id)
-    db.session.flush()
+            tuple_(TeamMembership.user_id, TeamMembership.team_id).in_(chunk)
+        ).execution_options(synchronize_session=False))
 
 
 def set_active(user: User, active: bool, actor_id: int | None = None) -> bool:
@@ -243,20 +305,35 @@ def make_manager_of(user: User, team: Team, manages: bool, actor_id: int | None 
     """Make `user` a manager of `team` (raising a learner to the manager role), or stop it.
 
     Returns True when something changed. Stopping leaves the person's app role alone."""
-    link = db.session.scalar(select(TeamManager).where(
-        TeamManager.user_id == user.id, TeamManager.team_id == team.id))
-    changed = False
-    if manages and link is None:
-        db.session.add(TeamManager(user_id=user.id, team_id=team.id))
-        record_event("team.manager_add", "team", team.id, actor_id=actor_id, user_id=user.id)
-        changed = True
-    elif not manages and link is not None:
-        db.session.delete(link)
-        record_event("team.manager_remove", "team", team.id, actor_id=actor_id, user_id=user.id)
-        changed = True
-    if manages and user.app_role == AppRole.LEARNER:
-        _set_app_role(user, AppRole.MANAGER.value, actor_id)
-        changed = True
+    return set_manager_flags([(user, team, manages)], actor_id) > 0
+
+
+def set_manager_flags(flags: list[tuple[User, Team, bool]], actor_id: int | None = None) -> int:
+    """make_manager_of for many (person, team, manages) at once; returns how many changed."""
+    links = {}
+    for chunk in _chunks(sorted({u.id for u, _, _ in flags})):
+        links.update(((link.user_id, link.team_id), link) for link in db.session.scalars(
+            select(TeamManager).where(TeamManager.user_id.in_(chunk))))
+    changed = 0
+    for user, team, manages in flags:
+        link = links.get((user.id, team.id))
+        touched = False
+        if manages and link is None:
+            links[(user.id, team.id)] = TeamManager(user_id=user.id, team_id=team.id)
+            db.session.add(links[(user.id, team.id)])
+            record_event("team.manager_add", "team", team.id, actor_id=actor_id,
+                         user_id=user.id)
+            touched = True
+        elif not manages and link is not None:
+            db.session.delete(link)
+            del links[(user.id, team.id)]
+            record_event("team.manager_remove", "team", team.id, actor_id=actor_id,
+                         user_id=user.id)
+            touched = True
+        if manages and user.app_role == AppRole.LEARNER:
+            _set_app_role(user, AppRole.MANAGER.value, actor_id)
+            touched = True
+        changed += touched
     db.session.flush()
     return changed
 

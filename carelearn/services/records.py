@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import DateTime, and_, delete, func, insert, literal, select, tuple_, union
 
 from ..extensions import db
 from ..models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
+from .clock import utcnow
 
 CHUNK = 500  # pairs per round trip, well inside every database's parameter limit
 
@@ -62,3 +63,53 @@ def _sync_chunk(pairs: list[tuple[int, int]]) -> None:
         record.score_percent = completion.score_percent if completion else None
         record.version_label = completion.label if completion else None
     db.session.flush()
+
+
+def rebuild_records() -> int:
+    """Recompute every TrainingRecord from the source tables in one set-based INSERT.
+
+    The same rules as `sync_records`, for bulk loads and repairs rather than single events.
+    Returns how many records there are now.
+    """
+    db.session.execute(delete(TrainingRecord))
+    pairs = union(
+        select(Assignment.user_id, Assignment.module_id),
+        select(LessonProgress.user_id, LessonProgress.module_id),
+        select(Completion.user_id, Completion.module_id),
+    ).subquery()
+    due = (
+        select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on).label("due_on"))
+        .where(Assignment.completed_at.is_(None))
+        .group_by(Assignment.user_id, Assignment.module_id).subquery()
+    )
+    started = (
+        select(LessonProgress.user_id, LessonProgress.module_id,
+               func.min(LessonProgress.viewed_at).label("started_at"))
+        .group_by(LessonProgress.user_id, LessonProgress.module_id).subquery()
+    )
+    latest = (
+        select(Completion.user_id, Completion.module_id, Completion.completed_on, Completion.expires_on,
+               Completion.score_percent, ModuleVersion.label,
+               func.row_number().over(
+                   partition_by=(Completion.user_id, Completion.module_id),
+                   order_by=(Completion.completed_on.desc(), Completion.id.desc()),
+               ).label("newest"))
+        .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id).subquery()
+    )
+
+    def same_pair(table):
+        return and_(table.c.user_id == pairs.c.user_id, table.c.module_id == pairs.c.module_id)
+
+    rows = (
+        select(pairs.c.user_id, pairs.c.module_id, due.c.due_on, started.c.started_at,
+               latest.c.completed_on, latest.c.expires_on, latest.c.score_percent, latest.c.label,
+               literal(utcnow(), DateTime()))
+        .select_from(pairs)
+        .outerjoin(due, same_pair(due))
+        .outerjoin(started, same_pair(started))
+        .outerjoin(latest, and_(same_pair(latest), latest.c.newest == 1))
+    )
+    db.session.execute(insert(TrainingRecord).from_select(
+        ["user_id", "module_id", "due_on", "started_at", "completed_on", "expires_on",
+         "score_percent", "version_label", "updated_at"], rows))
+    return db.session.scalar(select(func.count(TrainingRecord.id)))

@@ -136,7 +136,9 @@ def check_page(page, *, phone: bool = False, screenshot: str | None = None) -> d
 def save_screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")
+    # CSS pixels, not device pixels: phone pictures stay small enough to keep in the repository.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide",
+                    scale="css")
 
 
 DESCRIBE_FOCUS_JS = """() => {

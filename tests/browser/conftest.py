@@ -28,6 +28,8 @@ from carelearn.config import PROJECT_ROOT
 from carelearn.extensions import db
 from carelearn.models import AppRole, JobRole, Option, User
 
+from .checks import axe_source
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -195,6 +197,9 @@ def browser():
 def _context(browser, **options):
     context = browser.new_context(locale="en-GB", timezone_id="Europe/London", **options)
     context.set_default_timeout(10_000)
+    if options.get("java_script_enabled", True):
+        # axe-core ready in every page, for the checks; Chromium then compiles it only once.
+        context.add_init_script(script=axe_source())
     return context
 
 

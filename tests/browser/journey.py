@@ -55,6 +55,7 @@ def assert_quiz_errors_are_tied_to_questions(page) -> None:
     expect(page).to_have_title(re.compile("^Error: Quiz"))
     summary = page.locator(".error-summary")
     expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
     links = summary.locator("a")
     assert links.count() >= 1
     for href in links.evaluate_all("els => els.map(a => a.getAttribute('href'))"):
@@ -71,8 +72,9 @@ def assert_quiz_errors_are_tied_to_questions(page) -> None:
 
 
 def assert_login_errors_are_tied_to_fields(page) -> None:
-    expect(page).to_have_title(re.compile("^(Error: )?Log in"))
+    expect(page).to_have_title(re.compile("^Error: Log in"))
     expect(page.locator(".error-summary")).to_have_attribute("role", "alert")
+    expect(page.locator(".error-summary")).to_be_focused()
     for field in ("email", "password"):
         box = page.locator(f"#{field}")
         described = box.get_attribute("aria-describedby") or ""

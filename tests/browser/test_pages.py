@@ -50,6 +50,12 @@ def _failing_responses(live_server) -> dict[int, str]:
     return pages
 
 
+def _answer_with(code: int, html: str):
+    def fulfil(route):
+        route.fulfill(status=code, body=html, content_type="text/html; charset=utf-8")
+    return fulfil
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_error_pages_share_the_layout(live_server, learner, new_page, device):
     page = new_page(**DEVICES[device])
@@ -70,10 +76,9 @@ def test_error_pages_share_the_layout(live_server, learner, new_page, device):
 
     for code, html in _failing_responses(live_server).items():
         url = f"{live_server.url}/preview-{code}"
-        page.route(url, lambda route, code=code, html=html: route.fulfill(
-            status=code, body=html, content_type="text/html; charset=utf-8"))
+        page.route(url, _answer_with(code, html))
         assert page.goto(url).status == code
-        expect(page.locator(".meta")).to_have_text(f"Error code {code}")
+        expect(page.locator(".error-page__code")).to_have_text(f"Error {code}")
         check_page(page, phone=phone)
 
 
