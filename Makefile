@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app carelearn
 
-.PHONY: run test install install-test lint clean
+.PHONY: run test install install-test lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test node_modules/.installed
 
@@ -38,8 +42,12 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Builds 10,000 staff, serves them with gunicorn and loads each page with wrk: see docs/benchmarks.md.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 lint: install-test
-	$(BIN)/python -m ruff check carelearn tests
+	$(BIN)/python -m ruff check carelearn tests benchmarks
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

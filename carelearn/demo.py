@@ -25,7 +25,7 @@ from .services import clock, learning
 from .services.accounts import ensure_job_roles
 from .services.assignments import assign_modules
 from .services.onboarding import apply_onboarding_rules
-from .services.quiz import open_attempt, parse_answers, submit_attempt
+from .services.quiz import find_attempt, open_attempt, parse_answers, submit_attempt
 
 DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
 
@@ -180,7 +180,7 @@ def _seed_overdue_assignment() -> None:
 
 
 def _pass_quiz(user: User, version) -> None:
-    attempt = open_attempt(user, version)
+    attempt = find_attempt(user, open_attempt(user, version).id)
     form = MultiDict()
     for item in attempt.items:
         for option in item.question.options:

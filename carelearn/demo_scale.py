@@ -223,7 +223,7 @@ class _ScaleBuilder:
         self.out.counts["training_record"] = rebuild_records()
         record_event("demo.scale", "organisation", None, actor_id=self.admin_id,
                      staff=self.staff, rows=dict(self.out.counts))
-        _reset_sequences()
+        reset_sequences()
         if db.engine.dialect.name == "sqlite":
             db.session.execute(text("PRAGMA cache_size = -2000"))
         return self.out.counts
@@ -601,7 +601,7 @@ def _weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _reset_sequences() -> None:
+def reset_sequences() -> None:
     """PostgreSQL hands out ids from sequences, which explicit ids do not move on."""
     if db.engine.dialect.name != "postgresql":
         return

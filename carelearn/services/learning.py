@@ -3,47 +3,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Completion, Lesson, LessonProgress, Module, ModuleVersion, User
+from ..models import Completion, LessonProgress, ModuleVersion, User
+from . import published
 from .clock import utcnow
-from .progress import (
-    ModuleProgress,
-    module_progress,
-    modules_for_learner,
-    open_due_dates,
-    progress_for,
-)
+from .progress import ModuleProgress, module_progress, training_overview
+from .published import PublishedLesson, PublishedVersion
 from .records import sync_records
 
 __all__ = [
-    "LessonPage", "completion_history", "complete_lesson", "current_version", "module_progress",
-    "open_lesson", "training_overview",
+    "LessonPage", "ModuleProgress", "completion_history", "complete_lesson", "current_version",
+    "module_progress", "open_lesson", "training_overview",
 ]
 
 
-def training_overview(user: User) -> list[ModuleProgress]:
-    """The learner's modules: what is due soonest first, then the rest by title."""
-    due = open_due_dates(user)
-    progress = progress_for(user, modules_for_learner(user, set(due)), due)
-    return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
-
-
-def current_version(slug: str) -> ModuleVersion | None:
-    return db.session.scalar(
-        select(ModuleVersion)
-        .join(Module, Module.current_version_id == ModuleVersion.id)
-        .where(Module.slug == slug)
-        .options(selectinload(ModuleVersion.lessons), joinedload(ModuleVersion.module))
-    )
+def current_version(slug: str) -> PublishedVersion | None:
+    return published.current_version(slug)
 
 
 @dataclass
 class LessonPage:
-    lesson: Lesson
+    lesson: PublishedLesson
     position: int
     total: int
     completed: bool
@@ -57,56 +41,51 @@ class LessonPage:
         return self.position < self.total
 
 
-def _lesson_at(version: ModuleVersion, position: int) -> Lesson | None:
-    if 1 <= position <= len(version.lessons):
-        return version.lessons[position - 1]
-    return None
+def _save_progress(user: User, version: PublishedVersion, lesson: PublishedLesson,
+                   complete: bool) -> bool:
+    """Record a view (and maybe completion); returns whether the lesson is done.
 
-
-def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
-    row = db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
-        )
-    )
-    if row is None:
-        row = LessonProgress(user_id=user.id, lesson_id=lesson.id, module_id=lesson.module_version.module_id)
-        db.session.add(row)
-    return row
-
-
-def _save_progress(user: User, lesson: Lesson, complete: bool) -> LessonProgress:
-    """Record a view (and maybe completion); a second device racing the first is harmless."""
+    One UPDATE when the learner has opened the lesson before; the first view inserts the row
+    and brings their TrainingRecord up to date. A second device racing the first is harmless.
+    """
+    now = utcnow()
+    table = LessonProgress.__table__
     for _ in range(2):
-        row = _progress_row(user, lesson)
-        first_view = row.id is None
-        row.viewed_at = utcnow()
-        if complete and row.completed_at is None:
-            row.completed_at = row.viewed_at
-        if first_view:
-            db.session.flush()
-            sync_records([(user.id, row.module_id)])
-        try:
+        values = {"viewed_at": now}
+        if complete:
+            values["completed_at"] = db.func.coalesce(table.c.completed_at, now)
+        done = db.session.execute(
+            update(table).where(table.c.user_id == user.id, table.c.lesson_id == lesson.id)
+            .values(**values).returning(table.c.completed_at)
+        ).first()
+        if done is not None:
             db.session.commit()
-            return row
+            return done.completed_at is not None
+        db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, module_id=version.module_id,
+                                      viewed_at=now, completed_at=now if complete else None))
+        try:
+            db.session.flush()
+            sync_records([(user.id, version.module_id)])
+            db.session.commit()
+            return complete
         except IntegrityError:
             db.session.rollback()
     raise RuntimeError("could not save lesson progress")
 
 
-def open_lesson(user: User, version: ModuleVersion, position: int) -> LessonPage | None:
-    lesson = _lesson_at(version, position)
+def open_lesson(user: User, version: PublishedVersion, position: int) -> LessonPage | None:
+    lesson = version.lesson_at(position)
     if lesson is None:
         return None
-    row = _save_progress(user, lesson, complete=False)
-    return LessonPage(lesson, position, len(version.lessons), row.completed_at is not None)
+    done = _save_progress(user, version, lesson, complete=False)
+    return LessonPage(lesson, position, len(version.lessons), done)
 
 
-def complete_lesson(user: User, version: ModuleVersion, position: int) -> bool:
-    lesson = _lesson_at(version, position)
+def complete_lesson(user: User, version: PublishedVersion, position: int) -> bool:
+    lesson = version.lesson_at(position)
     if lesson is None:
         return False
-    _save_progress(user, lesson, complete=True)
+    _save_progress(user, version, lesson, complete=True)
     return True
 
 

@@ -1,6 +1,9 @@
 """A learner's progress through their modules: status, lessons done, what to do next.
 
-Every function here runs a fixed number of queries whatever the number of modules or users.
+Every function here runs a fixed number of queries whatever the number of modules or users:
+the content comes from the published-content cache, where the learner stands on each module
+from their TrainingRecord rows (kept up to date on every event), and which lessons they have
+read from their lesson progress.
 """
 from __future__ import annotations
 
@@ -8,21 +11,31 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Assignment, Completion, Lesson, LessonProgress, Module, ModuleVersion, User
+from ..models import LessonProgress, TrainingRecord, User
 from .clock import today
+from .published import PublishedVersion, current_versions
 from .status import Status, training_status
+
+
+@dataclass(frozen=True)
+class LatestCompletion:
+    """The latest completion of a module, as its TrainingRecord keeps it."""
+
+    completed_on: date
+    expires_on: date | None
+    score_percent: int | None
+    version_label: str | None
 
 
 @dataclass
 class ModuleProgress:
-    version: ModuleVersion
+    version: PublishedVersion
     lesson_ids: list[int]
     done_lesson_ids: set[int]
     viewed_lesson_ids: list[int]  # most recent first
-    latest_completion: Completion | None
+    latest_completion: LatestCompletion | None
     due_on: date | None = None
     status: Status = field(init=False)
 
@@ -38,7 +51,7 @@ class ModuleProgress:
 
     @property
     def slug(self) -> str:
-        return self.version.module.slug
+        return self.version.slug
 
     @property
     def lessons_done(self) -> int:
@@ -65,71 +78,72 @@ class ModuleProgress:
         return self.lesson_ids.index(resume) + 1
 
 
+@dataclass(frozen=True)
+class _Record:
+    due_on: date | None
+    latest_completion: LatestCompletion | None
+
+
+def _records(user: User, module_ids: list[int] | None) -> dict[int, _Record]:
+    """module id -> the learner's due date (earliest open assignment) and latest completion."""
+    query = select(TrainingRecord.module_id, TrainingRecord.due_on, TrainingRecord.completed_on,
+                   TrainingRecord.expires_on, TrainingRecord.score_percent,
+                   TrainingRecord.version_label).where(TrainingRecord.user_id == user.id)
+    if module_ids is not None:
+        query = query.where(TrainingRecord.module_id.in_(module_ids))
+    return {
+        module_id: _Record(due, LatestCompletion(done, expires, score, label) if done else None)
+        for module_id, due, done, expires, score, label in db.session.execute(query)
+    }
+
+
 def open_due_dates(user: User) -> dict[int, date]:
     """module id -> the earliest due date of the learner's open assignments."""
-    due: dict[int, date] = {}
-    for module_id, due_on in db.session.execute(
-        select(Assignment.module_id, Assignment.due_on)
-        .where(Assignment.user_id == user.id, Assignment.completed_at.is_(None))
-    ):
-        due[module_id] = min(due_on, due.get(module_id, due_on))
-    return due
+    return {m: r.due_on for m, r in _records(user, None).items() if r.due_on is not None}
 
 
-def modules_for_learner(user: User, assigned_module_ids: set[int]) -> list[ModuleVersion]:
-    """Modules for the learner's job role, plus any assigned to them; assigned and due first."""
-    versions = db.session.scalars(
-        select(ModuleVersion)
-        .join(Module, Module.current_version_id == ModuleVersion.id)
-        .options(joinedload(ModuleVersion.module))
-        .order_by(ModuleVersion.title)
-    ).all()
-    return [v for v in versions if user.job_role.slug in v.audience or v.module_id in assigned_module_ids]
+def training_overview(user: User) -> list[ModuleProgress]:
+    """Modules for the learner's job role, plus any assigned to them: due soonest first, then
+    the rest by title."""
+    records = _records(user, None)
+    role = user.job_role.slug
+    versions = [v for v in current_versions()
+                if role in v.audience or (v.module_id in records and records[v.module_id].due_on)]
+    progress = _progress(user, versions, records)
+    return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
 
 
-def progress_for(user: User, versions: list[ModuleVersion],
-                 due_dates: dict[int, date] | None = None) -> list[ModuleProgress]:
+def _progress(user: User, versions: list[PublishedVersion],
+              records: dict[int, _Record]) -> list[ModuleProgress]:
     if not versions:
         return []
-    version_ids = [v.id for v in versions]
-    module_ids = [v.module_id for v in versions]
-    lessons = db.session.execute(
-        select(Lesson.id, Lesson.module_version_id)
-        .where(Lesson.module_version_id.in_(version_ids))
-        .order_by(Lesson.module_version_id, Lesson.position)
-    ).all()
     rows = db.session.execute(
         select(LessonProgress.lesson_id, LessonProgress.completed_at)
-        .where(LessonProgress.user_id == user.id, LessonProgress.module_id.in_(module_ids))
+        .where(LessonProgress.user_id == user.id,
+               LessonProgress.module_id.in_([v.module_id for v in versions]))
         .order_by(LessonProgress.viewed_at.desc(), LessonProgress.id.desc())
     ).all()
-    completions = db.session.scalars(
-        select(Completion)
-        .where(Completion.user_id == user.id, Completion.module_id.in_(module_ids))
-        .order_by(Completion.completed_on.desc(), Completion.id.desc())
-    ).all()
-
-    lessons_by_version: dict[int, list[int]] = {vid: [] for vid in version_ids}
-    for lesson_id, version_id in lessons:
-        lessons_by_version[version_id].append(lesson_id)
-    latest_by_module: dict[int, Completion] = {}
-    for completion in completions:
-        latest_by_module.setdefault(completion.module_id, completion)
-
+    version_of = {lesson.id: v.id for v in versions for lesson in v.lessons}
+    viewed: dict[int, list[int]] = {v.id: [] for v in versions}
+    done: dict[int, set[int]] = {v.id: set() for v in versions}
+    for lesson_id, completed_at in rows:
+        if lesson_id in version_of:  # lessons of older versions do not count
+            viewed[version_of[lesson_id]].append(lesson_id)
+            if completed_at is not None:
+                done[version_of[lesson_id]].add(lesson_id)
     result = []
     for version in versions:
-        ids = lessons_by_version[version.id]
-        id_set = set(ids)
+        record = records.get(version.module_id)
         result.append(ModuleProgress(
             version=version,
-            lesson_ids=ids,
-            done_lesson_ids={lid for lid, done in rows if done is not None and lid in id_set},
-            viewed_lesson_ids=[lid for lid, _ in rows if lid in id_set],
-            latest_completion=latest_by_module.get(version.module_id),
-            due_on=(due_dates or {}).get(version.module_id),
+            lesson_ids=[lesson.id for lesson in version.lessons],
+            done_lesson_ids=done[version.id],
+            viewed_lesson_ids=viewed[version.id],
+            latest_completion=record.latest_completion if record else None,
+            due_on=record.due_on if record else None,
         ))
     return result
 
 
-def module_progress(user: User, version: ModuleVersion) -> ModuleProgress:
-    return progress_for(user, [version], open_due_dates(user))[0]
+def module_progress(user: User, version: PublishedVersion) -> ModuleProgress:
+    return _progress(user, [version], _records(user, [version.module_id]))[0]

@@ -3,24 +3,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
-from ..models import (
-    Assignment,
-    AttemptQuestion,
-    Completion,
-    ModuleVersion,
-    Question,
-    QuizAttempt,
-    User,
-)
+from ..models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
+from . import published
 from .audit import record_event
 from .clock import today, utcnow
 from .dates import expiry_date
 from .progress import module_progress
+from .published import PublishedQuestion, PublishedVersion
 from .question_types import QUESTION_TYPES
 from .records import sync_records
 from .scoring import Score, score_results
@@ -34,21 +28,55 @@ class QuizNotAvailable(Exception):
     """The learner cannot take this quiz now; the message says why."""
 
 
-def find_attempt(user: User, attempt_id: int) -> QuizAttempt | None:
+@dataclass
+class AttemptItem:
+    """One drawn question of an attempt, with the question itself from the published content."""
+
+    id: int
+    position: int
+    question: PublishedQuestion
+    option_order: list[int]
+    selected_option_ids: list[int] | None
+    response_text: str | None
+    shared_with_manager: bool
+    is_correct: bool | None
+
+
+@dataclass
+class Attempt:
+    """An attempt as its pages and scoring need it: read in one query, content from the cache."""
+
+    id: int
+    module_version: PublishedVersion
+    submitted_at: datetime | None
+    score_percent: int | None
+    passed: bool | None
+    items: list[AttemptItem]
+
+
+def find_attempt(user: User, attempt_id: int) -> Attempt | None:
     """The learner's own attempt, with everything its page shows, or None (another's is not found)."""
-    return db.session.scalar(
-        select(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id)
-        .options(
-            selectinload(QuizAttempt.items)
-            .joinedload(AttemptQuestion.question)
-            .selectinload(Question.options),
-            selectinload(QuizAttempt.module_version),
-        )
-    )
+    a, q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
+    rows = db.session.execute(
+        select(a.module_version_id, a.submitted_at, a.score_percent, a.passed, q.id, q.position,
+               q.question_id, q.option_order, q.selected_option_ids, q.response_text,
+               q.shared_with_manager, q.is_correct)
+        .select_from(QuizAttempt.__table__.outerjoin(AttemptQuestion.__table__, q.attempt_id == a.id))
+        .where(a.id == attempt_id, a.user_id == user.id)
+        .order_by(q.position)
+    ).all()
+    if not rows:
+        return None
+    version = published.version(rows[0].module_version_id)
+    questions = {question.id: question for question in version.questions}
+    items = [AttemptItem(r.id, r.position, questions[r.question_id], r.option_order,
+                         r.selected_option_ids, r.response_text, r.shared_with_manager, r.is_correct)
+             for r in rows if r.id is not None]
+    first = rows[0]
+    return Attempt(attempt_id, version, first.submitted_at, first.score_percent, first.passed, items)
 
 
-def open_attempt(user: User, version: ModuleVersion) -> QuizAttempt:
+def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     """The learner's unfinished attempt at this version, or a fresh draw."""
     progress = module_progress(user, version)
     if not progress.all_lessons_done:
@@ -67,12 +95,8 @@ def open_attempt(user: User, version: ModuleVersion) -> QuizAttempt:
     return unfinished or _draw_attempt(user, version)
 
 
-def _draw_attempt(user: User, version: ModuleVersion) -> QuizAttempt:
-    bank = db.session.scalars(
-        select(Question)
-        .where(Question.module_version_id == version.id)
-        .options(selectinload(Question.options))
-    ).all()
+def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
+    bank = version.questions
     role = user.job_role.slug
     fitting = [q for q in bank if q.fits_role(role)]
     reflections = [q for q in fitting if not q.is_scored]
@@ -107,7 +131,7 @@ class ParsedAnswers:
     errors: dict[int, str]            # item id -> what to fix
 
 
-def parse_answers(attempt: QuizAttempt, form) -> ParsedAnswers:
+def parse_answers(attempt: Attempt, form) -> ParsedAnswers:
     """Read the submitted form; every scored question must have a valid answer."""
     parsed = ParsedAnswers({}, {}, set(), {})
     for item in attempt.items:
@@ -135,42 +159,48 @@ def parse_answers(attempt: QuizAttempt, form) -> ParsedAnswers:
     return parsed
 
 
-def submit_attempt(user: User, attempt: QuizAttempt, answers: ParsedAnswers) -> bool:
+def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool:
     """Score and record the attempt. Returns False when it was already submitted (nothing changes).
 
-    The conditional UPDATE claims the attempt atomically, so two submissions racing each other
-    are counted once.
+    The attempt is scored first, then claimed with its score by one conditional UPDATE, so two
+    submissions racing each other are counted once.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        return False
-
+    answered = []
     results = []
     for item in attempt.items:
         qtype = QUESTION_TYPES[item.question.kind]
         if qtype.input == "text":
-            item.response_text = answers.texts.get(item.id) or None
-            item.shared_with_manager = item.id in answers.shared and item.response_text is not None
+            text = answers.texts.get(item.id) or None
+            answered.append({"item_id": item.id, "selected": None, "text": text,
+                             "shared": item.id in answers.shared and text is not None, "correct": None})
             results.append(None)
             continue
         selected = answers.selections.get(item.id, [])
         correct = {o.id for o in item.question.options if o.is_correct}
-        item.selected_option_ids = selected
-        item.is_correct = qtype.grade(correct, set(selected))
-        results.append(item.is_correct)
+        is_correct = qtype.grade(correct, set(selected))
+        answered.append({"item_id": item.id, "selected": selected, "text": None, "shared": False,
+                         "correct": is_correct})
+        results.append(is_correct)
+    score = score_results(results, attempt.module_version.pass_mark)
 
-    version = attempt.module_version
-    score = score_results(results, version.pass_mark)
-    attempt.submitted_at = now
-    attempt.score_percent = score.percent
-    attempt.passed = score.passed
+    a = QuizAttempt.__table__.c
+    claimed = db.session.execute(
+        update(QuizAttempt.__table__)
+        .where(a.id == attempt.id, a.submitted_at.is_(None))
+        .values(submitted_at=now, score_percent=score.percent, passed=score.passed)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return False
+    q = AttemptQuestion.__table__.c
+    db.session.execute(
+        update(AttemptQuestion.__table__).where(q.id == bindparam("item_id"))
+        .values(selected_option_ids=bindparam("selected"), response_text=bindparam("text"),
+                shared_with_manager=bindparam("shared"), is_correct=bindparam("correct")),
+        answered,
+    )
+    attempt.submitted_at, attempt.score_percent, attempt.passed = now, score.percent, score.passed
     record_event("quiz.submit", "quiz_attempt", attempt.id, actor_id=user.id,
                  score=score.percent, passed=score.passed)
     if score.passed:
@@ -179,7 +209,7 @@ def submit_attempt(user: User, attempt: QuizAttempt, answers: ParsedAnswers) -> 
     return True
 
 
-def _record_completion(user: User, attempt: QuizAttempt, score: Score) -> None:
+def _record_completion(user: User, attempt: Attempt, score: Score) -> None:
     version = attempt.module_version
     completed_on = today()
     completion = Completion(
@@ -198,5 +228,5 @@ def _record_completion(user: User, attempt: QuizAttempt, score: Score) -> None:
     db.session.flush()
     sync_records([(user.id, version.module_id)])
     record_event("completion.create", "completion", completion.id, actor_id=user.id,
-                 module=version.module.slug, version=version.label, score=score.percent,
+                 module=version.slug, version=version.label, score=score.percent,
                  expires_on=completion.expires_on.isoformat() if completion.expires_on else None)

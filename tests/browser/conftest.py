@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
@@ -91,6 +92,7 @@ def start_server(instance: Path, database_url: str, health_status: int = 200):
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
+            out.close()
             raise RuntimeError(f"the server stopped at start:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
@@ -102,7 +104,7 @@ def start_server(instance: Path, database_url: str, health_status: int = 200):
         if status == health_status:
             break
         if time.monotonic() > deadline:
-            process.kill()
+            stop_server(process, out)
             raise RuntimeError(f"the server did not answer in time:\n{log.read_text()}")
         time.sleep(0.1)
     return process, out, LiveServer(url, database_url, log)

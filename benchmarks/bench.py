@@ -1,0 +1,637 @@
+"""CareLearn at hospital scale: build a large organisation, serve it, load each page, report.
+
+    make bench                               # SQLite, 3 runs, updates docs/benchmarks.md
+    .venv/bin/python benchmarks/bench.py --db postgres --runs 3
+
+What it does, all on this machine and only over the loopback interface:
+
+1. builds the large demo organisation (`flask demo --scale 10000`) in a fresh database: a
+   SQLite file under instance/bench/, or with `--db postgres` the PostgreSQL database in
+   BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/carelearn_bench; its name
+   must contain "bench", as it is dropped and created again);
+2. serves it with gunicorn, 2 workers, production settings (a random SECRET_KEY, not debug, no
+   demo mode) on a free loopback port, and logs in as a learner, a manager and an admin;
+3. drives each page with wrk (8 connections for 15 s each, every response's status checked),
+   and a hello-world Flask app (benchmarks/hello.py) served the same way before and after the
+   pages: the ceiling on this machine, against which each page is given as a ratio;
+4. times one whole-organisation CSV export on its own and watches the worker's memory;
+5. prints a table of medians over the runs and writes it into docs/benchmarks.md.
+
+The quiz row submits a fresh, unsubmitted attempt with every request (prepared beforehand,
+answered wrongly, so it is scored and recorded as not passed); the report says how many of the
+requests were fresh submissions.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "benchmarks"
+DOCS = ROOT / "docs" / "benchmarks.md"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/carelearn_bench"
+USER_AGENT = "carelearn-bench"
+DEMO_PASSWORD = "carelearn-demo"
+LEARNER, MANAGER, ADMIN = ("reception@carelearn.example", "manager@carelearn.example",
+                           "admin@carelearn.example")
+QUIZ_MODULE = "service-vision"
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+# The issue's targets, as ratios of the ceiling measured in the same run.
+TARGETS = {"my training": 0.25, "lesson": 0.25, "quiz submit": 0.25, "dashboard": 0.12,
+           "matrix": 0.12, "matrix filtered": 0.12}
+EXPORT_SECONDS, EXPORT_GROWTH_MB, WORKER_RSS_MB = 3.0, 50, 150
+
+
+@dataclass
+class Page:
+    name: str
+    who: str | None          # learner, manager, admin, or None (logged out)
+    method: str
+    path: str
+    expected: int
+    bodies: Path | None = None
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    unexpected: int
+    errors: int
+    ratio: float = 0.0
+
+
+@dataclass
+class Run:
+    ceiling: list[float] = field(default_factory=list)
+    pages: dict[str, Result] = field(default_factory=dict)
+    export_seconds: float = 0.0
+    export_rows: int = 0
+    export_growth_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    rss_after_mb: float = 0.0
+    fresh_submissions: int = 0
+    quiz_requests: int = 0
+
+
+def main() -> int:
+    args = _arguments()
+    _need_wrk()
+    _need_gunicorn()
+    work = Path(tempfile.mkdtemp(prefix="carelearn-bench-"))
+    url = _fresh_database(args)
+    print(f"Building {args.staff:,} staff in {args.db} (seed {args.seed})...", flush=True)
+    build_seconds = _build(url, args)
+    facts = _prepare(url)
+    runs = []
+    for number in range(1, args.runs + 1):
+        print(f"\nRun {number} of {args.runs}", flush=True)
+        runs.append(_one_run(url, args, facts, work))
+    table = _report(runs, args)
+    print("\n" + table)
+    if not args.no_docs:
+        _write_docs(args, url, build_seconds, runs, table)
+        print(f"\nWritten to {DOCS.relative_to(ROOT)}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--staff", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="medians are taken over the runs")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the database of the last benchmark instead of building it")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    if not 1 <= args.runs <= 10 or not 1 <= args.duration <= 120 or not 1 <= args.connections <= 64:
+        parser.error("keep --runs within 1-10, --duration within 1-120 s, --connections within 1-64")
+    return args
+
+
+# -- tools -----------------------------------------------------------------------------------
+
+def _need_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: installing it with apt-get (Debian package 'wrk')...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False,
+                       stdout=subprocess.DEVNULL)
+    if not shutil.which("wrk"):
+        sys.exit("This benchmark needs the load tool wrk. On Debian or Ubuntu: "
+                 "sudo apt-get install wrk (elsewhere see https://github.com/wg/wrk).")
+
+
+def _need_gunicorn() -> None:
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        sys.exit("gunicorn is missing: run `make bench`, or `pip install -e '.[bench]'`.")
+
+
+# -- the database ----------------------------------------------------------------------------
+
+def _fresh_database(args) -> str:
+    if args.db == "sqlite":
+        folder = ROOT / "instance" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "carelearn-bench.sqlite3"
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
+                   .replace("postgresql://", "postgresql+psycopg://", 1))
+    if "bench" not in (url.database or ""):
+        sys.exit(f"BENCH_DATABASE_URL must name a benchmark database (with 'bench' in its name), "
+                 f"not {url.database!r}: it is dropped and created again.")
+    if not args.reuse:
+        server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        server.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def _flask(url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "CARELEARN_INSTANCE_DIR": str(ROOT / "instance" / "bench")}
+    env.pop("CARELEARN_DEMO", None)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "carelearn", *args], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def _build(url: str, args) -> float:
+    if args.reuse:
+        return 0.0
+    _flask(url, "db", "upgrade")
+    started = time.monotonic()
+    _flask(url, "demo", "--scale", str(args.staff), "--seed", str(args.seed))
+    seconds = time.monotonic() - started
+    print(f"Built in {seconds:.0f} s", flush=True)
+    return seconds
+
+
+@contextmanager
+def _app(url: str):
+    from carelearn import create_app
+    from carelearn.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16)})
+    with app.app_context():
+        yield db
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _prepare(url: str) -> dict:
+    """Ids the pages need: the person page, a team to filter the matrix by."""
+    from sqlalchemy import func, select
+
+    from carelearn.models import Completion, Team, User
+    from carelearn.services.permissions import visible_user_ids_query
+
+    with _app(url) as db:
+        manager = db.session.scalar(select(User).where(User.email == MANAGER))
+        person_id = db.session.scalar(
+            select(Completion.user_id).where(Completion.user_id.in_(visible_user_ids_query(manager)))
+            .group_by(Completion.user_id).order_by(func.count().desc(), Completion.user_id).limit(1)
+        )
+        team_id = db.session.scalar(select(Team.id).where(Team.name == "Outpatients"))
+        return {"person_id": person_id, "team_id": team_id}
+
+
+def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tuple[str, str]]]]:
+    """`count` unsubmitted attempts for the learner, each with a wrong answer to every question.
+
+    Built in bulk like the service draws them (questions for the learner's role, shuffled
+    options, one reflection). Returns (attempt id, form fields) for each.
+    """
+    from sqlalchemy import func, insert, select
+    from sqlalchemy.orm import selectinload
+
+    from carelearn.demo_scale import reset_sequences
+    from carelearn.models import AttemptQuestion, Question, QuizAttempt, User
+    from carelearn.services.clock import utcnow
+    from carelearn.services.learning import current_version
+
+    rng = random.Random(seed)
+    with _app(url) as db:
+        learner = db.session.scalar(select(User).where(User.email == LEARNER))
+        version = current_version(QUIZ_MODULE)
+        bank = db.session.scalars(select(Question).where(Question.module_version_id == version.id)
+                                  .options(selectinload(Question.options))).all()
+        fitting = [q for q in bank if q.fits_role(learner.job_role.slug)]
+        scored = [q for q in fitting if q.is_scored]
+        reflections = [q for q in fitting if not q.is_scored]
+        next_attempt = (db.session.scalar(select(func.max(QuizAttempt.id))) or 0) + 1
+        next_item = (db.session.scalar(select(func.max(AttemptQuestion.id))) or 0) + 1
+        attempts, items, forms = [], [], []
+        for n in range(count):
+            attempt_id = next_attempt + n
+            attempts.append({"id": attempt_id, "user_id": learner.id, "module_version_id": version.id,
+                             "started_at": utcnow()})
+            fields = []
+            drawn = rng.sample(scored, version.questions_per_attempt) + reflections[:1]
+            for position, question in enumerate(drawn, start=1):
+                order = [o.id for o in question.options]
+                rng.shuffle(order)
+                items.append({"id": next_item, "attempt_id": attempt_id, "question_id": question.id,
+                              "position": position, "option_order": order, "shared_with_manager": False})
+                if question.is_scored:
+                    wrong = next(o.id for o in question.options if not o.is_correct)
+                    fields.append((f"q-{next_item}", str(wrong)))
+                else:
+                    fields.append((f"q-{next_item}", "I will say who I am and what happens next."))
+                next_item += 1
+            forms.append((attempt_id, fields))
+        db.session.execute(insert(QuizAttempt.__table__), attempts)
+        for start in range(0, len(items), 5000):
+            db.session.execute(insert(AttemptQuestion.__table__), items[start:start + 5000])
+        reset_sequences()
+        db.session.commit()
+    return forms
+
+
+def _submitted(url: str, attempt_ids: list[int]) -> int:
+    from sqlalchemy import func, select
+
+    from carelearn.models import QuizAttempt
+
+    with _app(url) as db:
+        return db.session.scalar(select(func.count()).where(
+            QuizAttempt.id.between(min(attempt_ids), max(attempt_ids)),
+            QuizAttempt.submitted_at.is_not(None)))
+
+
+# -- serving and measuring -------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with 2 sync workers on a loopback port, stopped by its own process id."""
+
+    def __init__(self, app_spec: str, cwd: Path, env: dict, log: Path, ready_path: str = "/healthz"):
+        import gunicorn
+
+        self.port = _free_port()
+        command = [sys.executable, "-m", "gunicorn", "--workers", "2",
+                   "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log)]
+        if int(gunicorn.__version__.split(".")[0]) >= 27:
+            command.append("--no-control-socket")  # nothing to share with other gunicorns here
+        self.process = subprocess.Popen(command + [app_spec], cwd=cwd, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start; see {log}")
+            try:
+                if _request(self.port, "GET", ready_path)[0] == 200 and len(self.workers()) == 2:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not answer within 30 s; see {log}")
+
+    def workers(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class RssWatch:
+    """Samples the workers' resident memory every few milliseconds while it runs."""
+
+    def __init__(self, pids: list[int], every: float = 0.01):
+        self.pids, self.every = pids, every
+        self.peak = {pid: _rss_mb(pid) for pid in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], _rss_mb(pid))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _request(port: int, method: str, path: str, cookie: str = "", body: str = ""):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"User-Agent": USER_AGENT}
+    if cookie:
+        headers["Cookie"] = cookie
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body or None, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, response.getheader("Set-Cookie") or "", data
+
+
+def _session_cookie(set_cookie: str, fallback: str) -> str:
+    match = re.search(r"(session=[^;]+)", set_cookie)
+    return match.group(1) if match else fallback
+
+
+def _login_form(port: int) -> tuple[str, str]:
+    status, set_cookie, html = _request(port, "GET", "/login")
+    assert status == 200, status
+    return _session_cookie(set_cookie, ""), CSRF.search(html.decode()).group(1)
+
+
+def _login(port: int, email: str) -> tuple[str, str]:
+    """The session cookie of a logged-in person and a CSRF token that goes with it."""
+    cookie, token = _login_form(port)
+    body = urlencode({"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    status, set_cookie, _ = _request(port, "POST", "/login", cookie, body)
+    if status != 302:
+        raise SystemExit(f"could not log in as {email} (HTTP {status})")
+    cookie = _session_cookie(set_cookie, cookie)
+    status, set_cookie, html = _request(port, "GET", "/learn/record", cookie)
+    assert status == 200, status
+    return _session_cookie(set_cookie, cookie), CSRF.search(html.decode()).group(1)
+
+
+def _wrk(port: int, page: Page, cookie: str, args, threads: int = 2) -> Result:
+    command = [
+        "wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "60s",
+        "-s", str(BENCH_DIR / "page.lua"), f"http://127.0.0.1:{port}{page.path}", "--",
+        page.method, page.path, str(page.expected), cookie or "-",
+        str(page.bodies) if page.bodies else "-", str(threads),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            timeout=args.duration + 120).stdout
+    data = json.loads(output.strip().splitlines()[-1])
+    return Result(
+        rps=data["requests"] / (data["duration_us"] / 1e6), p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000, requests=data["requests"], unexpected=data["unexpected"],
+        errors=data["socket_errors"],
+    )
+
+
+def _ceiling(args, work: Path) -> float:
+    server = Server("hello:create_app()", BENCH_DIR, _server_env(None), work / "hello.log", "/")
+    try:
+        return _wrk(server.port, Page("hello", None, "GET", "/", 200), "", args).rps
+    finally:
+        server.stop()
+
+
+def _server_env(url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CARELEARN_DEMO", "FLASK_DEBUG", "FLASK_APP", "DATABASE_URL")}
+    env["SECRET_KEY"] = secrets.token_hex(32)
+    if url:
+        env["DATABASE_URL"] = url
+        env["CARELEARN_INSTANCE_DIR"] = str(ROOT / "instance" / "bench")
+    return env
+
+
+def _one_run(url: str, args, facts: dict, work: Path) -> Run:
+    run = Run()
+    wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
+    run.ceiling.append(_ceiling(args, work))
+    print(f"  ceiling (hello world): {run.ceiling[-1]:,.0f} requests/s", flush=True)
+
+    quiz_forms = _fresh_attempts(url, max(2000, args.duration * 800), seed=int(time.time()))
+    server = Server("carelearn:create_app()", ROOT, _server_env(url), work / "carelearn.log")
+    try:
+        cookies = {who: _login(server.port, email)
+                   for who, email in (("learner", LEARNER), ("manager", MANAGER), ("admin", ADMIN))}
+        login_cookie, login_token = _login_form(server.port)
+        (work / "login.txt").write_text("/login\t" + urlencode(
+            {"email": LEARNER, "password": DEMO_PASSWORD, "csrf_token": login_token}) + "\n")
+        token = quote(cookies["learner"][1])
+        check_form, quiz_forms = quiz_forms[0], quiz_forms[1:]
+        with (work / "quiz.txt").open("w") as out:
+            for attempt_id, fields in quiz_forms:
+                out.write(f"/learn/attempts/{attempt_id}\tcsrf_token={token}&{urlencode(fields)}\n")
+        pages = [
+            Page("login", None, "POST", "/login", 302, work / "login.txt"),
+            Page("my training", "learner", "GET", "/learn", 200),
+            Page("lesson", "learner", "GET", f"/learn/{QUIZ_MODULE}/lessons/2", 200),
+            Page("quiz submit", "learner", "POST", "/learn/attempts/", 302, work / "quiz.txt"),
+            Page("dashboard", "manager", "GET", "/manage/", 200),
+            Page("matrix", "manager", "GET", "/manage/matrix", 200),
+            Page("matrix filtered", "manager", "GET",
+                 f"/manage/matrix?team={facts['team_id']}&status=overdue&sort=role", 200),
+            Page("person", "manager", "GET", f"/manage/people/{facts['person_id']}", 200),
+            Page("export (whole org)", "admin", "GET", "/manage/completions.csv", 200),
+        ]
+        workers = server.workers()
+        # One export on its own first: its time and how much the worker's memory grows.
+        _request(server.port, "GET", "/manage/", cookies["admin"][0])  # both workers warm
+        _request(server.port, "GET", "/manage/", cookies["admin"][0])
+        with RssWatch(workers) as watch:
+            before = dict(watch.peak)
+            started = time.monotonic()
+            status, _, body = _request(server.port, "GET", "/manage/completions.csv", cookies["admin"][0])
+            run.export_seconds = time.monotonic() - started
+        assert status == 200, status
+        run.export_rows = body.count(b"\n") - 1
+        run.export_growth_mb = max(watch.peak[p] - before[p] for p in workers)
+        print(f"  export: {run.export_rows:,} rows in {run.export_seconds:.2f} s, "
+              f"worker memory +{run.export_growth_mb:.1f} MB", flush=True)
+
+        with RssWatch(workers, every=0.1) as watch:
+            for page in pages:
+                if wanted and page.name not in wanted:
+                    continue
+                cookie = cookies[page.who][0] if page.who else login_cookie
+                _check(server.port, page, cookie, check_form, cookies["learner"][1])
+                result = _wrk(server.port, page, cookie, args)
+                run.pages[page.name] = result
+                print(f"  {page.name:<20} {result.rps:8.1f} requests/s  p50 {result.p50_ms:7.1f} ms"
+                      f"  p99 {result.p99_ms:7.1f} ms"
+                      + (f"  UNEXPECTED {result.unexpected}" if result.unexpected else ""), flush=True)
+                if page.name == "quiz submit":
+                    run.quiz_requests = result.requests
+                    run.fresh_submissions = _submitted(url, [a for a, _ in quiz_forms])
+        run.peak_rss_mb = max(watch.peak.values())
+        run.rss_after_mb = max(_rss_mb(p) for p in workers)
+    finally:
+        server.stop()
+    run.ceiling.append(_ceiling(args, work))
+    print(f"  ceiling again: {run.ceiling[-1]:,.0f} requests/s", flush=True)
+    ceiling = statistics.mean(run.ceiling)
+    for result in run.pages.values():
+        result.ratio = result.rps / ceiling
+    return run
+
+
+def _check(port: int, page: Page, cookie: str, quiz_form, token: str) -> None:
+    """One request before the load: the page answers as it should for this person."""
+    body = ""
+    path = page.path
+    if page.name == "quiz submit":
+        attempt_id, fields = quiz_form
+        path, body = f"/learn/attempts/{attempt_id}", f"csrf_token={quote(token)}&{urlencode(fields)}"
+    elif page.bodies:
+        path, body = page.bodies.read_text().split("\n")[0].split("\t")
+    status, _, _ = _request(port, page.method, path, cookie, body)
+    if status != page.expected:
+        raise SystemExit(f"{page.name}: {page.method} {path} answered {status}, not {page.expected}")
+
+
+# -- reporting -------------------------------------------------------------------------------
+
+def _median(values) -> float:
+    values = list(values)
+    return statistics.median(values) if values else 0.0
+
+
+def _report(runs: list[Run], args) -> str:
+    names = [n for n in runs[0].pages]
+    lines = [
+        f"| page | requests/s | p50 ms | p99 ms | × ceiling | target |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| hello world (ceiling) | {_median(statistics.mean(r.ceiling) for r in runs):,.0f} | | | 1.00 | |",
+    ]
+    for name in names:
+        results = [r.pages[name] for r in runs if name in r.pages]
+        ratio = _median(x.ratio for x in results)
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"≥ {target:.2f} {'met' if ratio >= target else '**missed**'}"
+        wrong = sum(x.unexpected + x.errors for x in results)
+        lines.append(
+            f"| {name} | {_median(x.rps for x in results):,.1f} | {_median(x.p50_ms for x in results):.1f} "
+            f"| {_median(x.p99_ms for x in results):.1f} | {ratio:.3f} | {verdict}"
+            + (f" ({wrong} unexpected responses)" if wrong else "") + " |"
+        )
+    export_s = _median(r.export_seconds for r in runs)
+    growth = _median(r.export_growth_mb for r in runs)
+    rss = _median(r.rss_after_mb for r in runs)
+    fresh = sum(r.fresh_submissions for r in runs)
+    quiz = sum(r.quiz_requests for r in runs)
+    lines += [
+        "",
+        f"- Whole-organisation CSV export, on its own: {runs[0].export_rows:,} rows in "
+        f"{export_s:.2f} s (target under {EXPORT_SECONDS:.0f} s: {'met' if export_s < EXPORT_SECONDS else 'missed'}); "
+        f"worker memory growth {growth:.1f} MB (target under {EXPORT_GROWTH_MB} MB: "
+        f"{'met' if growth < EXPORT_GROWTH_MB else 'missed'}).",
+        f"- Worker RSS: peak {_median(r.peak_rss_mb for r in runs):.0f} MB during the pages, "
+        f"{rss:.0f} MB after the run (target under {WORKER_RSS_MB} MB: "
+        f"{'met' if rss < WORKER_RSS_MB else 'missed'}).",
+        f"- Quiz submit: {fresh:,} of {quiz:,} requests submitted a fresh attempt"
+        + (" (the rest re-submitted one, which changes nothing)." if quiz > fresh else "."),
+    ]
+    return "\n".join(lines)
+
+
+def _machine(url: str) -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    os_name = platform.platform()
+    release = Path("/etc/os-release")
+    if release.exists():
+        os_name = dict(re.findall(r'^(\w+)="?([^"\n]*)"?$', release.read_text(), re.M)).get("PRETTY_NAME", os_name)
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].split(" [")[0]
+    import gunicorn
+
+    database = f"SQLite {sqlite3.sqlite_version}"
+    if url.startswith("postgresql"):
+        with _app(url) as db:
+            database = db.session.execute(__import__("sqlalchemy").text("SHOW server_version")).scalar()
+            database = f"PostgreSQL {database.split()[0]}"
+    return (f"{cpu}, {os.cpu_count()} cores, {memory / 1024:.0f} GB RAM; {os_name}; "
+            f"Python {platform.python_version()}, gunicorn {gunicorn.__version__} (2 sync workers), "
+            f"{wrk}, {database}")
+
+
+def _write_docs(args, url: str, build_seconds: float, runs: list[Run], table: str) -> None:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = "\n".join([
+        f"<!-- results:{args.db} -->",
+        f"### {'SQLite' if args.db == 'sqlite' else 'PostgreSQL'}",
+        "",
+        f"{when}. {_machine(url)}.",
+        f"{args.staff:,} staff (seed {args.seed})"
+        + (f", built in {build_seconds:.0f} s" if build_seconds else "")
+        + f"; {len(runs)} runs of {args.duration} s per page at {args.connections} connections; medians.",
+        "",
+        table,
+        f"<!-- /results:{args.db} -->",
+    ])
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n## Results\n"
+    pattern = re.compile(rf"<!-- results:{args.db} -->.*?<!-- /results:{args.db} -->", re.S)
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    DOCS.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

@@ -1,0 +1,61 @@
+-- wrk script for one page of the benchmark (see bench.py, which passes the arguments).
+--
+-- Arguments: method, path, expected status, cookie header ("-" for none), a file of
+-- "path<TAB>form body" lines ("-" for none) that the threads share out and send in turn.
+-- Every response with another status is counted, and done() prints one line of JSON.
+
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local method, path, cookie, bodies = args[1], args[2], args[4], args[5]
+  expected = tonumber(args[3])
+  unexpected = 0
+  local headers = { ["User-Agent"] = "carelearn-bench" }
+  if cookie ~= "-" then headers["Cookie"] = cookie end
+  if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
+  requests = {}
+  if bodies ~= "-" then
+    local n, stride = 0, tonumber(args[6])
+    for line in io.lines(bodies) do
+      if n % stride == id - 1 then
+        local tab = string.find(line, "\t", 1, true)
+        local body = string.sub(line, tab + 1)
+        requests[#requests + 1] = wrk.format(method, string.sub(line, 1, tab - 1), headers, body)
+      end
+      n = n + 1
+    end
+  else
+    requests[1] = wrk.format(method, path, headers, nil)
+  end
+  sent = 0
+end
+
+function request()
+  sent = sent + 1
+  return requests[(sent - 1) % #requests + 1]
+end
+
+function response(status, headers, body)
+  if status ~= expected then
+    unexpected = unexpected + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local wrong, sent_total = 0, 0
+  for _, thread in ipairs(threads) do
+    wrong = wrong + thread:get("unexpected")
+    sent_total = sent_total + thread:get("sent")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "unexpected": %d, ' ..
+    '"socket_errors": %d, "sent": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), wrong,
+    e.connect + e.read + e.write + e.timeout, sent_total))
+end
