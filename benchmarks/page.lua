@@ -20,14 +20,17 @@ function init(args)
   if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
   requests = {}
   if bodies ~= "-" then
-    local n, stride = 0, tonumber(args[6])
-    for line in io.lines(bodies) do
-      if n % stride == id - 1 then
+    local lines = {}
+    for line in io.lines(bodies) do lines[#lines + 1] = line end
+    -- Each thread takes its own share of the lines (all of them when there are too few).
+    local stride = tonumber(args[6])
+    if #lines < stride then stride = 1 end
+    for n, line in ipairs(lines) do
+      if stride == 1 or (n - 1) % stride == id - 1 then
         local tab = string.find(line, "\t", 1, true)
-        local body = string.sub(line, tab + 1)
-        requests[#requests + 1] = wrk.format(method, string.sub(line, 1, tab - 1), headers, body)
+        requests[#requests + 1] = wrk.format(method, string.sub(line, 1, tab - 1), headers,
+                                             string.sub(line, tab + 1))
       end
-      n = n + 1
     end
   else
     requests[1] = wrk.format(method, path, headers, nil)

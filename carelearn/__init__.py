@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         models,  # noqa: F401  (registers every table on the metadata)
         security,
+        templating,
     )
     from .extensions import csrf, db, login_manager, migrate
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    templating.init_app(app)
 
     from .admin import audit, onboarding  # noqa: F401  (they add their pages to the blueprint)
     from .admin.views import bp as admin_bp

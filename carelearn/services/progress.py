@@ -1,21 +1,22 @@
 """A learner's progress through their modules: status, lessons done, what to do next.
 
 Every function here runs a fixed number of queries whatever the number of modules or users:
-the content comes from the published-content cache, where the learner stands on each module
-from their TrainingRecord rows (kept up to date on every event), and which lessons they have
-read from their lesson progress.
+the content comes from the published-content cache, and in one query, the current version of
+each module, the learner's TrainingRecord for it (kept up to date on every event: due date,
+latest completion) and which of its lessons they have read.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from ..extensions import db
-from ..models import LessonProgress, TrainingRecord, User
+from ..database import run
+from ..models import LessonProgress, Module, TrainingRecord, User
+from . import published
 from .clock import today
-from .published import PublishedVersion, current_versions
+from .published import PublishedVersion
 from .status import Status, training_status
 
 
@@ -78,72 +79,81 @@ class ModuleProgress:
         return self.lesson_ids.index(resume) + 1
 
 
-@dataclass(frozen=True)
-class _Record:
+def _overview_query(one_module: bool):
+    """Current versions with the learner's record and lesson progress: one query, prebuilt."""
+    m, r, lp = Module.__table__.c, TrainingRecord.__table__.c, LessonProgress.__table__.c
+    user_id = bindparam("user_id")
+    query = (
+        select(m.id, m.current_version_id, r.due_on, r.completed_on, r.expires_on, r.score_percent,
+               r.version_label, lp.lesson_id, lp.completed_at)
+        .select_from(
+            Module.__table__
+            .outerjoin(TrainingRecord.__table__, (r.module_id == m.id) & (r.user_id == user_id))
+            .outerjoin(LessonProgress.__table__, (lp.module_id == m.id) & (lp.user_id == user_id))
+        )
+        .where(m.current_version_id.is_not(None))
+        .order_by(lp.viewed_at.desc(), lp.id.desc())
+    )
+    return query.where(m.id == bindparam("module_id")) if one_module else query
+
+
+_OVERVIEW = _overview_query(one_module=False)
+_ONE_MODULE = _overview_query(one_module=True)
+
+
+@dataclass
+class _Standing:
+    version_id: int
     due_on: date | None
     latest_completion: LatestCompletion | None
+    lessons: list[tuple[int, bool]]  # (lesson id, done), most recently viewed first
 
 
-def _records(user: User, module_ids: list[int] | None) -> dict[int, _Record]:
-    """module id -> the learner's due date (earliest open assignment) and latest completion."""
-    query = select(TrainingRecord.module_id, TrainingRecord.due_on, TrainingRecord.completed_on,
-                   TrainingRecord.expires_on, TrainingRecord.score_percent,
-                   TrainingRecord.version_label).where(TrainingRecord.user_id == user.id)
-    if module_ids is not None:
-        query = query.where(TrainingRecord.module_id.in_(module_ids))
-    return {
-        module_id: _Record(due, LatestCompletion(done, expires, score, label) if done else None)
-        for module_id, due, done, expires, score, label in db.session.execute(query)
-    }
+def _standings(rows) -> dict[int, _Standing]:
+    """module id -> where the learner stands, from the rows of one of the queries above."""
+    found: dict[int, _Standing] = {}
+    for module_id, version_id, due, done_on, expires, score, label, lesson_id, completed_at in rows:
+        standing = found.get(module_id)
+        if standing is None:
+            completion = LatestCompletion(done_on, expires, score, label) if done_on else None
+            standing = found[module_id] = _Standing(version_id, due, completion, [])
+        if lesson_id is not None:
+            standing.lessons.append((lesson_id, completed_at is not None))
+    return found
 
 
 def open_due_dates(user: User) -> dict[int, date]:
     """module id -> the earliest due date of the learner's open assignments."""
-    return {m: r.due_on for m, r in _records(user, None).items() if r.due_on is not None}
+    return {m: s.due_on for m, s in _standings(run(_OVERVIEW, user_id=user.id)).items()
+            if s.due_on is not None}
 
 
 def training_overview(user: User) -> list[ModuleProgress]:
     """Modules for the learner's job role, plus any assigned to them: due soonest first, then
     the rest by title."""
-    records = _records(user, None)
+    standings = _standings(run(_OVERVIEW, user_id=user.id))
     role = user.job_role.slug
-    versions = [v for v in current_versions()
-                if role in v.audience or (v.module_id in records and records[v.module_id].due_on)]
-    progress = _progress(user, versions, records)
+    versions = published.versions(s.version_id for s in standings.values())
+    progress = [_progress(v, standings[v.module_id]) for v in versions
+                if role in v.audience or standings[v.module_id].due_on is not None]
+    progress.sort(key=lambda p: (p.version.title, p.version.id))
     return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
 
 
-def _progress(user: User, versions: list[PublishedVersion],
-              records: dict[int, _Record]) -> list[ModuleProgress]:
-    if not versions:
-        return []
-    rows = db.session.execute(
-        select(LessonProgress.lesson_id, LessonProgress.completed_at)
-        .where(LessonProgress.user_id == user.id,
-               LessonProgress.module_id.in_([v.module_id for v in versions]))
-        .order_by(LessonProgress.viewed_at.desc(), LessonProgress.id.desc())
-    ).all()
-    version_of = {lesson.id: v.id for v in versions for lesson in v.lessons}
-    viewed: dict[int, list[int]] = {v.id: [] for v in versions}
-    done: dict[int, set[int]] = {v.id: set() for v in versions}
-    for lesson_id, completed_at in rows:
-        if lesson_id in version_of:  # lessons of older versions do not count
-            viewed[version_of[lesson_id]].append(lesson_id)
-            if completed_at is not None:
-                done[version_of[lesson_id]].add(lesson_id)
-    result = []
-    for version in versions:
-        record = records.get(version.module_id)
-        result.append(ModuleProgress(
-            version=version,
-            lesson_ids=[lesson.id for lesson in version.lessons],
-            done_lesson_ids=done[version.id],
-            viewed_lesson_ids=viewed[version.id],
-            latest_completion=record.latest_completion if record else None,
-            due_on=record.due_on if record else None,
-        ))
-    return result
-
-
 def module_progress(user: User, version: PublishedVersion) -> ModuleProgress:
-    return _progress(user, [version], _records(user, [version.module_id]))[0]
+    standing = _standings(run(_ONE_MODULE, user_id=user.id, module_id=version.module_id))
+    return _progress(version, standing.get(version.module_id) or _Standing(version.id, None, None, []))
+
+
+def _progress(version: PublishedVersion, standing: _Standing) -> ModuleProgress:
+    ids = [lesson.id for lesson in version.lessons]
+    mine = set(ids)  # lessons of older versions do not count
+    viewed = [(lesson_id, done) for lesson_id, done in standing.lessons if lesson_id in mine]
+    return ModuleProgress(
+        version=version,
+        lesson_ids=ids,
+        done_lesson_ids={lesson_id for lesson_id, done in viewed if done},
+        viewed_lesson_ids=[lesson_id for lesson_id, _ in viewed],
+        latest_completion=standing.latest_completion,
+        due_on=standing.due_on,
+    )

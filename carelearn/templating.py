@@ -1,0 +1,69 @@
+"""Template helpers that pages call many times, written for speed.
+
+- `url_for` in templates remembers each URL it has built (a URL depends only on the route, its
+  values and where the app is mounted), so a page of 25 people or 12 modules does not run the
+  URL builder for every link on every request.
+- `status_tag` and `progress_bar` build their few lines of HTML in Python rather than as Jinja
+  macros, which cost much more per call; the matrix calls `status_tag` hundreds of times.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from markupsafe import Markup, escape
+
+MAX_REMEMBERED_URLS = 4096
+
+STATUS_ICONS = {"not started": "○", "in progress": "◐", "completed": "✓", "expiring": "⏳",
+                "overdue": "!", "expired": "✗"}
+_STATUS_TAGS = {
+    status: Markup(f'<span class="tag tag--{status.replace(" ", "-")}"><span aria-hidden="true">'
+                   f'{icon}</span> {status.capitalize()}</span>')
+    for status, icon in STATUS_ICONS.items()
+}
+
+
+def status_tag(status) -> Markup:
+    """A training status as a tag: icon (hidden from screen readers) and words."""
+    return _STATUS_TAGS[str(status)]
+
+
+def progress_bar(percent: int, label: str) -> Markup:
+    percent = int(percent)
+    return Markup(
+        '<div class="progress">\n'
+        '  <div class="progress__track" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{percent}" aria-label="{escape(label)}">\n'
+        f'    <span class="progress__fill progress__fill--{percent // 5 * 5}"></span>\n'
+        '  </div>\n'
+        f'  <span class="progress__text">{percent}% done</span>\n'
+        '</div>'
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(url_for=_remembering_url_for(app), status_tag=status_tag,
+                                 progress_bar=progress_bar)
+
+
+def _remembering_url_for(app: Flask):
+    built: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        try:
+            key = (request.script_root, endpoint, *values.items())
+            return built[key]
+        except KeyError:
+            pass
+        except (RuntimeError, TypeError):  # outside a request, or a value that cannot be a key
+            return app.url_for(endpoint, **values)
+        url = app.url_for(endpoint, **values)
+        # Anything that could make the same call give another URL is built by Flask every time:
+        # blueprint-relative endpoints, _external, _anchor and the like, url_defaults callbacks.
+        if not (endpoint.startswith(".") or any(name.startswith("_") for name in values)
+                or any(app.url_default_functions.values())):
+            if len(built) >= MAX_REMEMBERED_URLS:
+                built.clear()
+            built[key] = url
+        return url
+
+    return url_for
