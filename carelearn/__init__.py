@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         templating,
     )
     from .extensions import csrf, db, login_manager, migrate
+    from .services import freshness  # noqa: F401  (keeps cached manager pages up to date)
 
     db.init_app(app)
     migrate.init_app(

@@ -82,6 +82,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DIGEST_WEEKDAY": int(env.get("CARELEARN_DIGEST_WEEKDAY", "0")),  # 0 is Monday
         # Demo mode allows the development key; it is what `make run` uses.
         "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
+        # No form needs more than the staff import's file; anything bigger is refused outright.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("CARELEARN_SECURE_COOKIES", "") == "1",

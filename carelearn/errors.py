@@ -9,6 +9,7 @@ MESSAGES = {
     400: ("Something in that request was not right", "Go back, check what you entered and try again."),
     403: ("You do not have access to this page", "If you think you should, ask your training lead."),
     404: ("Page not found", "The link may be old, or the page may have moved."),
+    413: ("That was too large to send", "Files and forms can be up to 4 MB. Go back and try a smaller file."),
     405: ("That did not work", "Go back and try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a minute."),
     503: ("CareLearn is busy or being looked after", "Nothing you did caused this. Please try again in a minute: your progress is saved."),
@@ -21,7 +22,7 @@ def _render(code: int):
 
 
 def init_app(app: Flask) -> None:
-    for code in (400, 403, 404, 405):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda _e, code=code: _render(code))
 
     @app.errorhandler(CSRFError)

@@ -138,3 +138,9 @@ def test_session_is_renewed_at_login(client, make):
 def test_pages_carry_a_strict_content_security_policy(client):
     policy = client.get("/login").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_an_oversized_request_is_refused_with_a_clear_page(client):
+    response = client.post("/login", data={"email": "a" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)

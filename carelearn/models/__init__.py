@@ -12,11 +12,12 @@ from .audit import AuditEvent
 from .content import Lesson, Module, ModuleVersion, Option, Question
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
+from .versions import TeamVersion
 
 __all__ = [
     "Assignment", "AuthToken", "LearningPath", "LearningPathStep", "OnboardingRule",
     "SentReminder", "TrainingRecord",
     "AppRole", "AttemptQuestion", "AuditEvent", "Completion", "JobRole", "Lesson",
     "LessonProgress", "Module", "ModuleVersion", "Option", "Question", "QuizAttempt", "Team",
-    "TeamKind", "TeamManager", "TeamMembership", "User",
+    "TeamKind", "TeamManager", "TeamMembership", "TeamVersion", "User",
 ]

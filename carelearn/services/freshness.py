@@ -1,0 +1,178 @@
+"""Caching what managers see, and knowing exactly when it has gone out of date.
+
+Counting the figures of a directorate of 2,000 people takes tens of milliseconds, and managers
+look at the same figures again and again. So each worker keeps what it computed, under a key
+that includes a *stamp* read from the database first, on every request:
+
+- `team_version` holds a counter per team, raised in the same transaction as any change to the
+  training records, completions, details or memberships of that team's members (row NO_TEAM
+  for people in no team), and a counter for the STRUCTURE of the organisation (teams, who
+  manages them, job roles), raised by any change to it;
+- a viewer's stamp is the structure counter and the sum of the counters of every team they
+  see (every counter, for an admin). Counters only go up, so any change within the viewer's
+  view gives a new stamp and the old entry is never used again; a change elsewhere leaves
+  their stamp, and their cached pages, alone.
+
+The counters are raised by session events, so every service is covered without remembering to
+do it: ORM changes raise the counters of the teams concerned; a bulk statement on one of these
+tables (an INSERT or UPDATE written in SQL) raises the structure counter, which makes every
+cached page stale. Changes made outside the app, by hand in the database, are not seen until
+the workers restart. No worker needs another's cache: each can always compute afresh.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import bindparam, event, exists, func, inspect, literal, select, true, union
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import (
+    AppRole,
+    Completion,
+    JobRole,
+    Team,
+    TeamManager,
+    TeamMembership,
+    TeamVersion,
+    TrainingRecord,
+    User,
+)
+from .clock import today
+
+STRUCTURE, NO_TEAM = -1, 0
+MAX_ENTRIES = 256  # per worker; the biggest entry (a whole-organisation matrix) is ~80 kB
+_BUMPED_STRUCTURE = "carelearn.structure_bumped"
+
+_MEMBER_DATA = (TrainingRecord, Completion)
+_STRUCTURE_MODELS = (Team, TeamManager, JobRole)
+_WATCHED_TABLES = frozenset(m.__tablename__ for m in (*_MEMBER_DATA, *_STRUCTURE_MODELS, User,
+                                                      TeamMembership))
+T = TypeVar("T")
+
+
+# -- reading: the stamp and the cache ----------------------------------------------------------
+
+def _stamp_query(scope):
+    versions = TeamVersion.__table__.c
+    structure = select(versions.version).where(versions.team_id == STRUCTURE).scalar_subquery()
+    teams = select(func.coalesce(func.sum(versions.version), 0))
+    if scope is not None:
+        teams = teams.where(versions.team_id.in_(scope))
+    return select(structure, teams.scalar_subquery())
+
+
+def _managed_subtree():
+    tree = (select(TeamManager.team_id.label("id"))
+            .where(TeamManager.user_id == bindparam("viewer_id")).cte("managed", recursive=True))
+    tree = tree.union(select(Team.id).join(tree, Team.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+_ADMIN_STAMP = _stamp_query(None)
+_MANAGER_STAMP = _stamp_query(_managed_subtree())
+
+
+def stamp(viewer: User) -> tuple:
+    """Changes whenever anything the viewer may see changes (and only rarely otherwise)."""
+    if viewer.app_role == AppRole.ADMIN:
+        row = db.session.execute(_ADMIN_STAMP).one()
+    else:
+        row = db.session.execute(_MANAGER_STAMP, {"viewer_id": viewer.id}).one()
+    return (row[0] or 0, row[1])
+
+
+def cached(viewer: User, name: str, params: Hashable, compute: Callable[[], T],
+           on: date | None = None) -> T:
+    """`compute()`, or what it gave before for this viewer, `params` and day if nothing the
+    viewer sees has changed since. What it returns must not be changed by the caller."""
+    key = (name, viewer.id, viewer.app_role, on or today(), stamp(viewer), params)
+    entries: OrderedDict = current_app.extensions.setdefault("carelearn.freshness", OrderedDict())
+    try:
+        entries.move_to_end(key)
+        return entries[key]
+    except KeyError:
+        pass
+    value = compute()
+    entries[key] = value
+    while len(entries) > MAX_ENTRIES:
+        entries.popitem(last=False)
+    return value
+
+
+# -- writing: raising the counters ---------------------------------------------------------------
+
+def _upsert(connection, rows) -> None:
+    """Add one to the counter of each (team id, 1) row selected, creating it if need be."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
+    table = TeamVersion.__table__
+    statement = dialect.insert(table).from_select(["team_id", "version"], rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.team_id], set_={"version": table.c.version + 1}))
+
+
+def _bump_members(connection, user_ids: set[int], team_ids: set[int]) -> None:
+    members = TeamMembership.__table__.c
+    users = User.__table__.c
+    parts = []
+    if user_ids:
+        parts.append(select(members.team_id, literal(1)).where(members.user_id.in_(user_ids)))
+        alone = select(users.id).where(users.id.in_(user_ids),
+                                       ~exists().where(members.user_id == users.id))
+        parts.append(select(literal(NO_TEAM), literal(1)).where(exists(alone)))
+    for team_id in team_ids:
+        parts.append(select(literal(team_id), literal(1)))
+    rows = union(*parts).subquery()
+    # In team order, so two transactions raising the same counters never wait for each other
+    # in a circle.
+    _upsert(connection, select(rows.c[0], rows.c[1]).where(true()).order_by(rows.c[0]))
+
+
+def _bump_structure(session: Session) -> None:
+    if session.info.get(_BUMPED_STRUCTURE):
+        return
+    session.info[_BUMPED_STRUCTURE] = True
+    _upsert(session.connection(), select(literal(STRUCTURE), literal(1)).where(true()))
+
+
+@event.listens_for(db.session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    user_ids: set[int] = set()
+    team_ids: set[int] = set()
+    structure = False
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _MEMBER_DATA):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            user_ids.add(obj.user_id)
+        elif isinstance(obj, User):
+            if obj in session.new or session.is_modified(obj):
+                user_ids.add(obj.id)
+        elif isinstance(obj, TeamMembership):
+            history = inspect(obj).attrs.team_id.history
+            team_ids.update(t for t in (obj.team_id, *history.deleted) if t is not None)
+        elif isinstance(obj, _STRUCTURE_MODELS):
+            structure = True
+    if structure:
+        _bump_structure(session)
+    if user_ids or team_ids:
+        _bump_members(session.connection(), user_ids, team_ids)
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _on_execute(state) -> None:
+    """A bulk INSERT, UPDATE or DELETE on a watched table: treat everything as changed."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None and getattr(table, "name", None) in _WATCHED_TABLES:
+            _bump_structure(state.session)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _transaction_end(session: Session, _transaction) -> None:
+    session.info.pop(_BUMPED_STRUCTURE, None)
