@@ -3,8 +3,8 @@
 - `url_for` in templates remembers each URL it has built (a URL depends only on the route, its
   values and where the app is mounted), so a page of 25 people or 12 modules does not run the
   URL builder for every link on every request.
-- `status_tag` and `progress_bar` build their few lines of HTML in Python rather than as Jinja
-  macros, which cost much more per call; the matrix calls `status_tag` hundreds of times.
+- `status_tag`, `status_cells` and `progress_bar` build their few lines of HTML in Python rather
+  than as Jinja macros, which cost much more per call: a page of the matrix has 300 cells.
 """
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ def status_tag(status) -> Markup:
     return _STATUS_TAGS[str(status)]
 
 
+_NOT_ASSIGNED = Markup('<span class="meta">Not assigned</span>')
+
+
+def status_cells(cells: dict, modules) -> Markup:
+    """A matrix row's table cells: each module's status tag, or "Not assigned"."""
+    return Markup("\n      ".join(
+        f"<td>{_STATUS_TAGS[str(cells[m.id])] if m.id in cells else _NOT_ASSIGNED}</td>"
+        for m in modules
+    ))
+
+
 def progress_bar(percent: int, label: str) -> Markup:
     percent = int(percent)
     return Markup(
@@ -42,7 +53,7 @@ def progress_bar(percent: int, label: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(url_for=_remembering_url_for(app), status_tag=status_tag,
-                                 progress_bar=progress_bar)
+                                 status_cells=status_cells, progress_bar=progress_bar)
 
 
 def _remembering_url_for(app: Flask):

@@ -63,7 +63,7 @@ def lesson(slug: str, position: int):
     page = learning.open_lesson(current_user, version, position)
     if page is None:
         abort(404)
-    return render_template("learn/lesson.html", version=version, page=page, form=ActionForm())
+    return render_template("learn/lesson.html", version=version, page=page)
 
 
 @bp.post("/learn/<slug>/lessons/<int:position>/complete")

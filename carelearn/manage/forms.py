@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     Form,
@@ -9,6 +10,7 @@ from wtforms import (
     SelectMultipleField,
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import Select
 
 from ..services.status import Status
 
@@ -19,18 +21,51 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+def _plain(choices) -> bool:
+    return choices is not None and all(isinstance(c, tuple) and len(c) == 2 for c in choices)
+
+
+class QuickSelect(Select):
+    """WTForms' select for plain (value, label) choices, writing the options directly: a
+    manager's list of teams can be long, and WTForms' general path costs a lot per option."""
+
+    def __call__(self, field, **kwargs):
+        if (not _plain(field.choices) or kwargs.keys() - {"class"}
+                or any(getattr(field.flags, f, False) for f in self.validation_attrs)):
+            return super().__call__(field, **kwargs)
+        css = f'class="{escape(kwargs["class"])}" ' if "class" in kwargs else ""
+        html = [f'<select {css}id="{escape(field.id)}" name="{escape(field.name)}">']
+        for value, label in field.choices:
+            selected = " selected" if field.coerce(value) == field.data else ""
+            html.append(f'<option{selected} value="{escape(value)}">{escape(label)}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+class QuickSelectField(SelectField):
+    """A SelectField that renders with QuickSelect and checks the choice the same way, faster."""
+
+    widget = QuickSelect()
+
+    def pre_validate(self, form):
+        if self.process_errors or not self.validate_choice or not _plain(self.choices):
+            return super().pre_validate(form)
+        if not any(self.coerce(value) == self.data for value, _ in self.choices):
+            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+
+
 class MatrixFilterForm(Form):
     """Filters read from the query string: bookmarkable, so no CSRF token (nothing changes)."""
 
     q = SearchField("Name or email", validators=[Optional()])
-    team = SelectField("Team", coerce=_optional_int, validators=[Optional()])
-    job_role = SelectField("Job role", coerce=_optional_int, validators=[Optional()])
-    module = SelectField("Module", coerce=_optional_int, validators=[Optional()])
-    status = SelectField(
+    team = QuickSelectField("Team", coerce=_optional_int, validators=[Optional()])
+    job_role = QuickSelectField("Job role", coerce=_optional_int, validators=[Optional()])
+    module = QuickSelectField("Module", coerce=_optional_int, validators=[Optional()])
+    status = QuickSelectField(
         "Status", choices=[("", "Any status")] + [(s.value, s.value.capitalize()) for s in Status],
         validators=[Optional()],
     )
-    sort = SelectField("Sort by", choices=SORTS, default="name", validators=[Optional()])
+    sort = QuickSelectField("Sort by", choices=SORTS, default="name", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
 
 

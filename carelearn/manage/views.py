@@ -19,11 +19,12 @@ from sqlalchemy import literal, select
 
 from ..extensions import db
 from ..learn.forms import ActionForm
-from ..models import JobRole, LearningPath, Module, ModuleVersion, Team, User
-from ..services import people_view, reports
+from ..models import JobRole, LearningPath, Team, User
+from ..services import people_view, published, reports
 from ..services.assignments import assign_modules
 from ..services.clock import today
 from ..services.exports import completions_csv, matrix_csv
+from ..services.freshness import cached
 from ..services.permissions import (
     managed_team_ids_query,
     manager_required,
@@ -50,19 +51,24 @@ def _scope_teams() -> list[Team]:
 
 
 def _module_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Module.id, ModuleVersion.title)
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .order_by(ModuleVersion.title)
-    )]
+    return [(v.module_id, v.title) for v in published.current_versions()]
+
+
+def _filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The viewer's teams and the job roles, kept until the organisation changes."""
+    def compute():
+        teams = [(t.id, t.name) for t in _scope_teams()]
+        roles = [tuple(r) for r in db.session.execute(select(JobRole.id, JobRole.name).order_by(JobRole.name))]
+        return teams, roles
+
+    return cached(current_user, "filter choices", (), compute)
 
 
 def _filter_form() -> tuple[MatrixFilterForm, reports.MatrixFilters]:
     form = MatrixFilterForm(request.args)
-    form.team.choices = [("", "All my teams")] + [(t.id, t.name) for t in _scope_teams()]
-    form.job_role.choices = [("", "Any job role")] + [
-        (r.id, r.name) for r in db.session.scalars(select(JobRole).order_by(JobRole.name))
-    ]
+    teams, roles = _filter_choices()
+    form.team.choices = [("", "All my teams")] + teams
+    form.job_role.choices = [("", "Any job role")] + roles
     form.module.choices = [("", "All modules")] + _module_choices()
     if not form.validate():
         return form, reports.MatrixFilters()
@@ -75,12 +81,8 @@ def _filter_form() -> tuple[MatrixFilterForm, reports.MatrixFilters]:
 
 @bp.get("/")
 def dashboard():
-    teams = reports.top_teams(current_user)
-    return render_template(
-        "manage/dashboard.html",
-        figures=reports.team_figures(teams),
-        trend=reports.completion_trend(current_user),
-    )
+    figures, trend = reports.dashboard(current_user)
+    return render_template("manage/dashboard.html", figures=figures, trend=trend)
 
 
 @bp.get("/teams/<int:team_id>")

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import JobRole, ModuleVersion, TrainingRecord, User
 from .clock import today
 from .reports import MatrixFilters, matrix_modules, matrix_people_query
-from .status import Status, status_sql
+from .status import status_sql
 
 BATCH = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,12 +25,15 @@ def safe_cell(value) -> str:
 
 
 def _csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
+    """The CSV text in pieces of about 32 kB. Each row's text cells (names, titles: anything
+    people typed) must already have been through safe_cell; dates, numbers and statuses are
+    written by the app and cannot start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
-    writer.writerow(header)
+    writer.writerow([safe_cell(v) for v in header])
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(row)
         if buffer.tell() > 32_768:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -63,13 +66,16 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
     )
     if filters.status:
         query = query.where(status == filters.status.value)
-    rows = db.session.execute(query.execution_options(yield_per=BATCH))
 
     def lines():
+        # Run as the response streams, in the session the streaming opens: the view's own
+        # session is closed as soon as it returns, and a PostgreSQL cursor with it.
+        rows = db.session.execute(query.execution_options(yield_per=BATCH))
+        safe_titles = {module_id: safe_cell(title) for module_id, title in titles.items()}
         for name, email, role, module_id, state, due, started, done, expires, score, label in rows:
-            yield [name, email, role, titles.get(module_id, ""), Status(state).value, _iso(due),
-                   _iso(started.date() if started else None), _iso(done), _iso(expires),
-                   "" if score is None else score, label or ""]
+            yield [safe_cell(name), safe_cell(email), safe_cell(role), safe_titles.get(module_id, ""),
+                   state, _iso(due), _iso(started.date() if started else None), _iso(done),
+                   _iso(expires), "" if score is None else score, safe_cell(label)]
 
     header = ["Name", "Email", "Job role", "Module", "Status", "Due", "Started", "Completed",
               "Expires", "Score %", "Version"]
@@ -95,15 +101,15 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
                    & TrainingRecord.module_id.in_(module_ids))
         .order_by(people.c.name, people.c.id)
     )
-    rows = db.session.execute(query.execution_options(yield_per=BATCH))
 
     def lines():
+        rows = db.session.execute(query.execution_options(yield_per=BATCH))  # see completions_csv
         current, cells, person = None, {}, None
         for user_id, name, email, role, module_id, state in rows:
             if user_id != current:
                 if person:
                     yield person + [cells.get(m, "not assigned") for m in module_ids]
-                current, cells, person = user_id, {}, [name, email, role]
+                current, cells, person = user_id, {}, [safe_cell(name), safe_cell(email), safe_cell(role)]
             if module_id is not None:
                 cells[module_id] = state
         if person:

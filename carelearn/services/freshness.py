@@ -26,11 +26,12 @@ from collections.abc import Callable, Hashable
 from datetime import date
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import bindparam, event, exists, func, inspect, literal, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..database import run
 from ..extensions import db
 from ..models import (
     AppRole,
@@ -48,6 +49,7 @@ from .clock import today
 STRUCTURE, NO_TEAM = -1, 0
 MAX_ENTRIES = 256  # per worker; the biggest entry (a whole-organisation matrix) is ~80 kB
 _BUMPED_STRUCTURE = "carelearn.structure_bumped"
+_STAMPS = "carelearn_stamps"
 
 _MEMBER_DATA = (TrainingRecord, Completion)
 _STRUCTURE_MODELS = (Team, TeamManager, JobRole)
@@ -79,12 +81,17 @@ _MANAGER_STAMP = _stamp_query(_managed_subtree())
 
 
 def stamp(viewer: User) -> tuple:
-    """Changes whenever anything the viewer may see changes (and only rarely otherwise)."""
-    if viewer.app_role == AppRole.ADMIN:
-        row = db.session.execute(_ADMIN_STAMP).one()
-    else:
-        row = db.session.execute(_MANAGER_STAMP, {"viewer_id": viewer.id}).one()
-    return (row[0] or 0, row[1])
+    """Changes whenever anything the viewer may see changes (and only rarely otherwise).
+
+    Read once per request (again after the request itself writes something)."""
+    memo = g.setdefault(_STAMPS, {}) if has_request_context() else {}
+    if viewer.id not in memo:
+        if viewer.app_role == AppRole.ADMIN:
+            row = run(_ADMIN_STAMP).one()
+        else:
+            row = run(_MANAGER_STAMP, viewer_id=viewer.id).one()
+        memo[viewer.id] = (row[0] or 0, row[1])
+    return memo[viewer.id]
 
 
 def cached(viewer: User, name: str, params: Hashable, compute: Callable[[], T],
@@ -134,6 +141,8 @@ def _bump_members(connection, user_ids: set[int], team_ids: set[int]) -> None:
 
 
 def _bump_structure(session: Session) -> None:
+    if has_request_context():
+        g.pop(_STAMPS, None)
     if session.info.get(_BUMPED_STRUCTURE):
         return
     session.info[_BUMPED_STRUCTURE] = True
@@ -142,6 +151,8 @@ def _bump_structure(session: Session) -> None:
 
 @event.listens_for(db.session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
+    if has_request_context():
+        g.pop(_STAMPS, None)
     user_ids: set[int] = set()
     team_ids: set[int] = set()
     structure = False

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..database import run
 from ..extensions import db
 from ..models import Completion, LessonProgress, ModuleVersion, User
 from . import published
@@ -41,6 +42,15 @@ class LessonPage:
         return self.position < self.total
 
 
+_P = LessonProgress.__table__.c
+_VIEW = (
+    update(LessonProgress.__table__)
+    .where(_P.user_id == bindparam("learner"), _P.lesson_id == bindparam("lesson"))
+    .values(viewed_at=bindparam("now")).returning(_P.completed_at)
+)
+_COMPLETE = _VIEW.values(completed_at=func.coalesce(_P.completed_at, bindparam("now")))
+
+
 def _save_progress(user: User, version: PublishedVersion, lesson: PublishedLesson,
                    complete: bool) -> bool:
     """Record a view (and maybe completion); returns whether the lesson is done.
@@ -49,15 +59,8 @@ def _save_progress(user: User, version: PublishedVersion, lesson: PublishedLesso
     and brings their TrainingRecord up to date. A second device racing the first is harmless.
     """
     now = utcnow()
-    table = LessonProgress.__table__
     for _ in range(2):
-        values = {"viewed_at": now}
-        if complete:
-            values["completed_at"] = db.func.coalesce(table.c.completed_at, now)
-        done = db.session.execute(
-            update(table).where(table.c.user_id == user.id, table.c.lesson_id == lesson.id)
-            .values(**values).returning(table.c.completed_at)
-        ).first()
+        done = run(_COMPLETE if complete else _VIEW, learner=user.id, lesson=lesson.id, now=now).first()
         if done is not None:
             db.session.commit()
             return done.completed_at is not None

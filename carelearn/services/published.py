@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, g, has_request_context
+from sqlalchemy import event, select
 
+from ..database import run
 from ..extensions import db
 from ..models import Lesson, Module, ModuleVersion, Option, Question
 
@@ -74,7 +75,16 @@ class PublishedVersion:
     questions_per_attempt: int
     recertify_after_months: int | None
     lessons: tuple[PublishedLesson, ...]
-    questions: tuple[PublishedQuestion, ...]
+
+    @property
+    def questions(self) -> tuple[PublishedQuestion, ...]:
+        """The question bank, read the first time a quiz of this version needs it."""
+        banks = current_app.extensions.setdefault("carelearn.published.questions", {})
+        if self.id not in banks:
+            if len(banks) >= MAX_CACHED_VERSIONS:
+                banks.clear()
+            banks[self.id] = _load_questions(self.id)
+        return banks[self.id]
 
     def lesson_at(self, position: int) -> PublishedLesson | None:
         return self.lessons[position - 1] if 1 <= position <= len(self.lessons) else None
@@ -85,16 +95,33 @@ def _cache() -> dict[int, PublishedVersion]:
     return current_app.extensions.setdefault("carelearn.published", {})
 
 
+_CURRENT = "carelearn_current_versions"
+_CURRENT_IDS = select(Module.slug, Module.current_version_id).where(Module.current_version_id.is_not(None))
+
+
+def _current_ids() -> dict[str, int]:
+    """slug -> current version id; read once per request."""
+    if has_request_context() and _CURRENT in g:
+        return g.get(_CURRENT)
+    ids = dict(run(_CURRENT_IDS).all())
+    if has_request_context():
+        setattr(g, _CURRENT, ids)
+    return ids
+
+
+@event.listens_for(db.session, "after_flush")
+def _forget_current(session, _context) -> None:
+    if has_request_context() and any(isinstance(o, Module) for o in (*session.new, *session.dirty)):
+        g.pop(_CURRENT, None)
+
+
 def current_versions() -> list[PublishedVersion]:
     """Every module's current version, by title."""
-    ids = db.session.scalars(
-        select(Module.current_version_id).where(Module.current_version_id.is_not(None))
-    ).all()
-    return sorted(versions(ids), key=lambda v: (v.title, v.id))
+    return sorted(versions(_current_ids().values()), key=lambda v: (v.title, v.id))
 
 
 def current_version(slug: str) -> PublishedVersion | None:
-    version_id = db.session.scalar(select(Module.current_version_id).where(Module.slug == slug))
+    version_id = _current_ids().get(slug)
     return versions([version_id])[0] if version_id else None
 
 
@@ -115,45 +142,54 @@ def versions(version_ids: Iterable[int]) -> list[PublishedVersion]:
 
 
 def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
-    lessons: dict[int, list[PublishedLesson]] = {v: [] for v in version_ids}
-    for version_id, *fields in db.session.execute(
-        select(Lesson.module_version_id, Lesson.id, Lesson.position, Lesson.title, Lesson.minutes,
-               Lesson.body_html)
-        .where(Lesson.module_version_id.in_(version_ids))
-        .order_by(Lesson.module_version_id, Lesson.position)
+    """The versions and their lessons, in one query."""
+    v, lesson = ModuleVersion.__table__.c, Lesson.__table__.c
+    loaded: dict[int, PublishedVersion] = {}
+    lessons: dict[int, list[PublishedLesson]] = {}
+    for row in db.session.execute(
+        select(v.id, v.module_id, Module.slug, v.number, v.label, v.title, v.summary, v.audience,
+               v.estimated_minutes, v.pass_mark, v.questions_per_attempt,
+               v.recertify_after_months, lesson.id.label("lesson_id"), lesson.position,
+               lesson.title.label("lesson_title"), lesson.minutes, lesson.body_html)
+        .join(Module, Module.id == v.module_id)
+        .outerjoin(Lesson.__table__, lesson.module_version_id == v.id)
+        .where(v.id.in_(version_ids))
+        .order_by(v.id, lesson.position)
     ):
-        lessons[version_id].append(PublishedLesson(*fields))
-    options: dict[int, list[PublishedOption]] = {}
-    for question_id, *fields in db.session.execute(
-        select(Option.question_id, Option.id, Option.position, Option.text, Option.is_correct,
-               Option.feedback)
-        .join(Question, Question.id == Option.question_id)
-        .where(Question.module_version_id.in_(version_ids))
-        .order_by(Option.question_id, Option.position)
-    ):
-        options.setdefault(question_id, []).append(PublishedOption(*fields))
-    questions: dict[int, list[PublishedQuestion]] = {v: [] for v in version_ids}
-    for q in db.session.execute(
-        select(Question.module_version_id, Question.id, Question.key, Question.kind, Question.scenario,
-               Question.prompt, Question.explanation, Question.roles)
-        .where(Question.module_version_id.in_(version_ids))
-        .order_by(Question.id)
-    ):
-        questions[q.module_version_id].append(PublishedQuestion(
-            q.id, q.key, q.kind, q.scenario, q.prompt, q.explanation, tuple(q.roles or ()),
-            tuple(options.get(q.id, ())),
-        ))
-    loaded = {}
-    for v, slug in db.session.execute(
-        select(ModuleVersion, Module.slug).join(Module, Module.id == ModuleVersion.module_id)
-        .where(ModuleVersion.id.in_(version_ids))
-    ):
-        loaded[v.id] = PublishedVersion(
-            id=v.id, module_id=v.module_id, slug=slug, number=v.number, label=v.label,
-            title=v.title, summary=v.summary, audience=tuple(v.audience or ()),
-            estimated_minutes=v.estimated_minutes, pass_mark=v.pass_mark,
-            questions_per_attempt=v.questions_per_attempt,
-            recertify_after_months=v.recertify_after_months,
-            lessons=tuple(lessons[v.id]), questions=tuple(questions[v.id]),
-        )
+        if row.id not in lessons:
+            lessons[row.id] = []
+            loaded[row.id] = PublishedVersion(
+                id=row.id, module_id=row.module_id, slug=row.slug, number=row.number,
+                label=row.label, title=row.title, summary=row.summary,
+                audience=tuple(row.audience or ()), estimated_minutes=row.estimated_minutes,
+                pass_mark=row.pass_mark, questions_per_attempt=row.questions_per_attempt,
+                recertify_after_months=row.recertify_after_months, lessons=(),
+            )
+        if row.lesson_id is not None:
+            lessons[row.id].append(PublishedLesson(row.lesson_id, row.position, row.lesson_title,
+                                                   row.minutes, row.body_html))
+    for version_id, version in loaded.items():
+        object.__setattr__(version, "lessons", tuple(lessons[version_id]))
     return loaded
+
+
+def _load_questions(version_id: int) -> tuple[PublishedQuestion, ...]:
+    """A version's question bank with every option, in one query."""
+    q, o = Question.__table__.c, Option.__table__.c
+    questions: dict[int, tuple] = {}
+    options: dict[int, list[PublishedOption]] = {}
+    for row in db.session.execute(
+        select(q.id, q.key, q.kind, q.scenario, q.prompt, q.explanation, q.roles,
+               o.id.label("option_id"), o.position, o.text, o.is_correct, o.feedback)
+        .outerjoin(Option.__table__, o.question_id == q.id)
+        .where(q.module_version_id == version_id)
+        .order_by(q.id, o.position)
+    ):
+        if row.id not in questions:
+            questions[row.id] = (row.id, row.key, row.kind, row.scenario, row.prompt,
+                                 row.explanation, tuple(row.roles or ()))
+            options[row.id] = []
+        if row.option_id is not None:
+            options[row.id].append(PublishedOption(row.option_id, row.position, row.text,
+                                                   row.is_correct, row.feedback))
+    return tuple(PublishedQuestion(*fields, tuple(options[qid])) for qid, fields in questions.items())

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
+from ..database import run
 from ..extensions import db
 from ..models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
 from . import published
@@ -54,17 +55,30 @@ class Attempt:
     items: list[AttemptItem]
 
 
+_A, _Q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
+_ATTEMPT_WITH_ITEMS = (
+    select(_A.module_version_id, _A.submitted_at, _A.score_percent, _A.passed, _Q.id, _Q.position,
+           _Q.question_id, _Q.option_order, _Q.selected_option_ids, _Q.response_text,
+           _Q.shared_with_manager, _Q.is_correct)
+    .select_from(QuizAttempt.__table__.outerjoin(AttemptQuestion.__table__, _Q.attempt_id == _A.id))
+    .where(_A.id == bindparam("attempt_id"), _A.user_id == bindparam("user_id"))
+    .order_by(_Q.position)
+)
+_CLAIM = (
+    update(QuizAttempt.__table__)
+    .where(_A.id == bindparam("attempt_id"), _A.submitted_at.is_(None))
+    .values(submitted_at=bindparam("now"), score_percent=bindparam("score"), passed=bindparam("passed"))
+)
+_ANSWER = (
+    update(AttemptQuestion.__table__).where(_Q.id == bindparam("item_id"))
+    .values(selected_option_ids=bindparam("selected"), response_text=bindparam("text"),
+            shared_with_manager=bindparam("shared"), is_correct=bindparam("correct"))
+)
+
+
 def find_attempt(user: User, attempt_id: int) -> Attempt | None:
     """The learner's own attempt, with everything its page shows, or None (another's is not found)."""
-    a, q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
-    rows = db.session.execute(
-        select(a.module_version_id, a.submitted_at, a.score_percent, a.passed, q.id, q.position,
-               q.question_id, q.option_order, q.selected_option_ids, q.response_text,
-               q.shared_with_manager, q.is_correct)
-        .select_from(QuizAttempt.__table__.outerjoin(AttemptQuestion.__table__, q.attempt_id == a.id))
-        .where(a.id == attempt_id, a.user_id == user.id)
-        .order_by(q.position)
-    ).all()
+    rows = run(_ATTEMPT_WITH_ITEMS, attempt_id=attempt_id, user_id=user.id).all()
     if not rows:
         return None
     version = published.version(rows[0].module_version_id)
@@ -184,22 +198,13 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
         results.append(is_correct)
     score = score_results(results, attempt.module_version.pass_mark)
 
-    a = QuizAttempt.__table__.c
-    claimed = db.session.execute(
-        update(QuizAttempt.__table__)
-        .where(a.id == attempt.id, a.submitted_at.is_(None))
-        .values(submitted_at=now, score_percent=score.percent, passed=score.passed)
-    ).rowcount
+    claimed = run(_CLAIM, attempt_id=attempt.id, now=now, score=score.percent,
+                  passed=score.passed).rowcount
     if claimed != 1:
         db.session.rollback()
         return False
-    q = AttemptQuestion.__table__.c
-    db.session.execute(
-        update(AttemptQuestion.__table__).where(q.id == bindparam("item_id"))
-        .values(selected_option_ids=bindparam("selected"), response_text=bindparam("text"),
-                shared_with_manager=bindparam("shared"), is_correct=bindparam("correct")),
-        answered,
-    )
+    if answered:
+        db.session.connection().execute(_ANSWER, answered)
     attempt.submitted_at, attempt.score_percent, attempt.passed = now, score.percent, score.passed
     record_event("quiz.submit", "quiz_attempt", attempt.id, actor_id=user.id,
                  score=score.percent, passed=score.passed)

@@ -5,6 +5,7 @@ of staff or modules, and only ever over the people the viewer may see.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -26,16 +27,27 @@ from ..models import (
     TrainingRecord,
     User,
 )
+from . import published
 from .clock import today
+from .freshness import cached
 from .permissions import managed_team_ids_query, visible_user_ids_query
 from .status import Status, status_sql
 
 MATRIX_PAGE_SIZE = 25
 
 
+@dataclass(frozen=True)
+class TeamRef:
+    """What pages show of a team; unlike a Team row, safe to keep between requests."""
+
+    id: int
+    name: str
+    kind: str
+
+
 @dataclass
 class TeamFigures:
-    team: Team
+    team: Team | TeamRef
     people: int
     assigned: int
     done: int
@@ -61,6 +73,18 @@ def top_teams(viewer: User) -> list[Team]:
     # A managed team whose parent is also in view is shown under that parent instead.
     in_view = below | managed_ids
     return [t for t in managed if t.parent_id not in in_view]
+
+
+def dashboard(viewer: User) -> tuple[list[TeamFigures], list[TrendPoint]]:
+    """The viewer's top teams with their figures, and the completion trend: kept by each worker
+    until something the viewer sees changes (see services/freshness.py)."""
+    def compute():
+        figures = team_figures(top_teams(viewer))
+        for f in figures:
+            f.team = TeamRef(f.team.id, f.team.name, f.team.kind)
+        return figures, completion_trend(viewer)
+
+    return cached(viewer, "dashboard", (), compute)
 
 
 def child_teams(team: Team) -> list[Team]:
@@ -114,7 +138,7 @@ def team_figures(teams: list[Team], on: date | None = None) -> list[TeamFigures]
     ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class MatrixFilters:
     team_id: int | None = None
     job_role_id: int | None = None
@@ -125,16 +149,29 @@ class MatrixFilters:
     page: int = 1
 
 
+@dataclass(frozen=True)
+class MatrixPerson:
+    id: int
+    name: str
+    job_role: str
+
+
 @dataclass
 class MatrixRow:
-    person: User
+    person: MatrixPerson
     teams: list[str]
     cells: dict[int, Status] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MatrixModule:
+    id: int
+    title: str
+
+
 @dataclass
 class Matrix:
-    modules: list[Module]
+    modules: list[MatrixModule]
     module_titles: dict[int, str]
     rows: list[MatrixRow]
     total: int
@@ -180,29 +217,57 @@ def module_titles() -> dict[int, str]:
     ).all())
 
 
+def matrix_people_ids(viewer: User, filters: MatrixFilters, on: date) -> array:
+    """Ids of everyone the matrix lists, in order; kept by each worker until something the
+    viewer sees changes, so paging and reloading cost no more than the page itself."""
+    def compute():
+        ordered = _order(matrix_people_query(viewer, filters, on).with_only_columns(User.id), filters.sort)
+        return array("q", db.session.scalars(ordered))
+
+    wanted = (filters.team_id, filters.job_role_id, filters.module_id, filters.status, filters.search,
+              filters.sort)
+    return cached(viewer, "matrix", wanted, compute, on=on)
+
+
 def build_matrix(viewer: User, filters: MatrixFilters, on: date | None = None) -> Matrix:
+    """One page of the matrix; kept, like the list of people, until something it shows changes
+    (the published modules are part of the key: a publish can add a column)."""
     on = on or today()
-    people_query = matrix_people_query(viewer, filters, on)
-    total = db.session.scalar(select(func.count()).select_from(people_query.subquery()))
+    versions = published.current_versions()
+    wanted = (filters, tuple(v.id for v in versions))
+    return cached(viewer, "matrix page", wanted, lambda: _build_matrix(viewer, filters, on, versions), on=on)
+
+
+def _build_matrix(viewer: User, filters: MatrixFilters, on: date, versions) -> Matrix:
+    ids = matrix_people_ids(viewer, filters, on)
+    total = len(ids)
     pages = max(1, -(-total // MATRIX_PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
-    people = db.session.scalars(
-        _order(people_query, filters.sort).limit(MATRIX_PAGE_SIZE).offset((page - 1) * MATRIX_PAGE_SIZE)
-    ).all()
-    modules = matrix_modules(filters)
-    rows = {p.id: MatrixRow(p, []) for p in people}
-    if people:
+    page_ids = list(ids[(page - 1) * MATRIX_PAGE_SIZE:page * MATRIX_PAGE_SIZE])
+    titles = {v.module_id: v.title for v in versions}
+    modules = [MatrixModule(v.module_id, v.title) for v in versions
+               if not filters.module_id or v.module_id == filters.module_id]
+    rows: dict[int, MatrixRow] = {}
+    if page_ids:
+        people = {
+            user_id: MatrixPerson(user_id, name, role)
+            for user_id, name, role in db.session.execute(
+                select(User.id, User.name, JobRole.name).join(JobRole, JobRole.id == User.job_role_id)
+                .where(User.id.in_(page_ids))
+            )
+        }
+        rows = {user_id: MatrixRow(people[user_id], []) for user_id in page_ids if user_id in people}
         for user_id, team_name in db.session.execute(
             select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
-            .where(TeamMembership.user_id.in_(rows)).order_by(Team.name)
+            .where(TeamMembership.user_id.in_(page_ids)).order_by(Team.name)
         ):
             rows[user_id].teams.append(team_name)
         for user_id, module_id, status in db.session.execute(
             select(TrainingRecord.user_id, TrainingRecord.module_id, status_sql(TrainingRecord, on))
-            .where(TrainingRecord.user_id.in_(rows), TrainingRecord.module_id.in_([m.id for m in modules]))
+            .where(TrainingRecord.user_id.in_(page_ids), TrainingRecord.module_id.in_([m.id for m in modules]))
         ):
             rows[user_id].cells[module_id] = Status(status)
-    return Matrix(modules, module_titles(), list(rows.values()), total, page, pages)
+    return Matrix(modules, titles, list(rows.values()), total, page, pages)
 
 
 @dataclass

@@ -1,0 +1,103 @@
+"""Cached pages are never stale: managers' figures and lists, and learners' published content."""
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import update
+
+from carelearn.models import AppRole, TeamMembership, User
+from carelearn.services import clock
+from carelearn.services.assignments import assign_modules
+from carelearn.services.freshness import stamp
+from carelearn.services.people import rename_team, set_active
+
+
+@pytest.fixture
+def org(make, db):
+    clock.freeze(datetime(2026, 6, 15, 9, 0))
+    trust = make.team("Trust", "organisation")
+    ours = make.team("Outpatients", "department", trust)
+    theirs = make.team("Wards", "department", trust)
+    version = make.module(title="Active listening")
+    manager = make.manager_of(ours, name="Grace Manager")
+    admin = make.user(app_role=AppRole.ADMIN)
+    amy, zed = make.user(name="Amy Ahmed"), make.user(name="Zed Outsider")
+    make.join(amy, ours)
+    make.join(zed, theirs)
+    return {"manager": manager, "admin": admin, "amy": amy, "zed": zed, "ours": ours,
+            "theirs": theirs, "version": version}
+
+
+def figures(client) -> str:
+    html = client.get("/manage/").get_data(as_text=True)
+    return html[html.index("figure-grid"):html.index("</ul>", html.index("figure-grid"))]
+
+
+def test_a_change_in_view_changes_the_stamp_and_one_elsewhere_does_not(org, db):
+    manager, admin = org["manager"], org["admin"]
+    before, admin_before = stamp(manager), stamp(admin)
+    assign_modules([org["zed"].id], [org["version"].module_id], date(2026, 7, 1))
+    db.session.commit()
+    assert stamp(manager) == before  # Wards is not the manager's
+    assert stamp(admin) != admin_before  # but everything is the admin's
+    assign_modules([org["amy"].id], [org["version"].module_id], date(2026, 7, 1))
+    db.session.commit()
+    assert stamp(manager) != before
+
+
+def test_dashboard_and_matrix_follow_new_training_at_once(org, db, logged_in):
+    client = logged_in(org["manager"])
+    assert "Not assigned" in client.get("/manage/matrix").get_data(as_text=True)
+    empty = figures(client)
+    assign_modules([org["amy"].id], [org["version"].module_id], date(2026, 6, 1))  # overdue
+    db.session.commit()
+    assert figures(client) != empty
+    assert "Overdue" in client.get("/manage/matrix?status=overdue").get_data(as_text=True)
+
+
+def test_matrix_follows_memberships_names_and_leavers(org, db, make, logged_in):
+    client = logged_in(org["manager"])
+    assert "Ben Brown" not in client.get("/manage/matrix").get_data(as_text=True)
+    ben = make.user(name="Ben Brown")
+    db.session.add(TeamMembership(user_id=ben.id, team_id=org["ours"].id))
+    db.session.commit()
+    assert "Ben Brown" in client.get("/manage/matrix").get_data(as_text=True)
+    ben.name = "Ben Black"
+    db.session.commit()
+    html = client.get("/manage/matrix").get_data(as_text=True)
+    assert "Ben Black" in html and "Ben Brown" not in html
+    set_active(ben, False)
+    db.session.commit()
+    assert "Ben Black" not in client.get("/manage/matrix").get_data(as_text=True)
+
+
+def test_a_renamed_team_and_a_bulk_update_are_seen_at_once(org, db, logged_in):
+    client = logged_in(org["manager"])
+    assert "Outpatients" in figures(client)
+    rename_team(org["ours"], "Outpatient Clinics")
+    db.session.commit()
+    assert "Outpatient Clinics" in figures(client)
+    # A statement written in SQL (no ORM objects) makes every cached page stale.
+    db.session.execute(update(User).where(User.id == org["amy"].id).values(name="Amy Adams"))
+    db.session.commit()
+    assert "Amy Adams" in client.get("/manage/matrix").get_data(as_text=True)
+
+
+def test_a_publish_reaches_learners_at_once(org, db, logged_in):
+    from carelearn.models import Lesson, ModuleVersion
+
+    client = logged_in(org["amy"])
+    assert "Active listening</a>" in client.get("/learn").get_data(as_text=True)
+    old = org["version"]
+    newer = ModuleVersion(module_id=old.module_id, number=2, label="2.0", content_hash="changed",
+                          title="Listening well", summary=old.summary, audience=old.audience,
+                          estimated_minutes=5, pass_mark=80, questions_per_attempt=3,
+                          recertify_after_months=12)
+    db.session.add(newer)
+    db.session.add_all(Lesson(module_version=newer, position=n, title=f"Part {n}", minutes=5,
+                              body_html="<p>New.</p>") for n in (1, 2))
+    db.session.flush()
+    old.module.current_version = newer  # as publishing a changed module does
+    db.session.commit()
+    html = client.get("/learn").get_data(as_text=True)
+    assert "Listening well</a>" in html and "Active listening</a>" not in html
+    assert "Part 1" in client.get(f"/learn/{old.slug}/lessons/1").get_data(as_text=True)
