@@ -24,12 +24,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The browser tests drive Debian's Chromium (tools cannot download a browser of their own).
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' and try again." >&2; exit 1; \
+	fi
+
 $(VENV)/.installed-bench: $(VENV)/.installed setup.cfg
 	$(BIN)/pip install --quiet -e ".[bench]"
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test node_modules/.installed
+install-test: $(VENV)/.installed-test node_modules/.installed /usr/bin/chromium
 
 # Demo mode: the development secret key is allowed and demo accounts are seeded.
 run: export CARELEARN_DEMO = 1
