@@ -89,7 +89,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env.get("CARELEARN_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Idle connections are checked before use (see database.py), not every one every time.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         **_mail_config(env, instance_path),
     }
     config.update(overrides)

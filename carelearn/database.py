@@ -1,8 +1,13 @@
-"""SQLite settings that make it behave like a real database: enforced keys, concurrent readers."""
+"""Database connections: SQLite settings that make it behave like a real database (enforced
+keys, concurrent readers), checking idle connections before use, running prebuilt statements."""
 import sqlite3
+import time
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 @event.listens_for(Engine, "connect")
@@ -18,11 +23,39 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# A connection that sat unused may have been dropped (the database restarted, a firewall timed
+# it out): check it with a round trip before handing it out, and replace it if it is dead. A
+# connection in steady use is not checked every time, which would cost a round trip per request.
+@event.listens_for(Pool, "checkin")
+def _note_checkin(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["carelearn.idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    idle_since = record.info.get("carelearn.idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    except Exception as error:
+        raise exc.DisconnectionError() from error  # the pool connects afresh and tries again
+    finally:
+        try:
+            cursor.close()
+        except Exception:
+            pass
+
+
 def run(statement, **params):
     """Execute a prebuilt Core statement on the request's connection, in its transaction.
 
     For the hottest pages: a statement built once at import (with `bindparam`s) is compiled
-    once and cached by SQLAlchemy, and running it on the connection skips the ORM layer.
+    once and cached by SQLAlchemy, and running it on the connection skips the ORM layer, and
+    with it the session's events. So use it to read, or to write tables no cached page depends
+    on (see services/freshness.py): a write it makes is not seen by those caches.
     """
     from .extensions import db
 

@@ -226,6 +226,8 @@ class _ScaleBuilder:
         reset_sequences()
         if db.engine.dialect.name == "sqlite":
             db.session.execute(text("PRAGMA cache_size = -2000"))
+        else:  # fresh statistics for the planner after loading a million rows
+            db.session.execute(text("ANALYZE"))
         return self.out.counts
 
     # -- content -------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ _STATUS_TAGS = {
 
 
 def status_tag(status) -> Markup:
-    """A training status as a tag: icon (hidden from screen readers) and words."""
-    return _STATUS_TAGS[str(status)]
+    """A training status (a Status, or its text) as a tag: icon (hidden from screen readers)
+    and words."""
+    return _STATUS_TAGS[status]  # a Status is a str, so it finds its text's entry
 
 
 _NOT_ASSIGNED = Markup('<span class="meta">Not assigned</span>')
@@ -32,9 +33,9 @@ _NOT_ASSIGNED = Markup('<span class="meta">Not assigned</span>')
 
 def status_cells(cells: dict, modules) -> Markup:
     """A matrix row's table cells: each module's status tag, or "Not assigned"."""
+    tags = _STATUS_TAGS
     return Markup("\n      ".join(
-        f"<td>{_STATUS_TAGS[str(cells[m.id])] if m.id in cells else _NOT_ASSIGNED}</td>"
-        for m in modules
+        f"<td>{tags[cells[m.id]] if m.id in cells else _NOT_ASSIGNED}</td>" for m in modules
     ))
 
 

@@ -82,6 +82,21 @@ def test_state_changing_forms_without_csrf_token_are_refused(db, make, logged_in
     assert db.session.query(QuizAttempt).count() == 0
 
 
+def test_quiz_answers_without_csrf_token_are_refused(db, make, logged_in):
+    from tests.factories import answers
+
+    version = make.module()
+    person = make.user()
+    make.finish_lessons(person, version)
+    client = logged_in(person)
+    started = client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": csrf_token(client, "/learn")})
+    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    form = answers(db.session.get(QuizAttempt, attempt_id))
+    assert client.post(f"/learn/attempts/{attempt_id}", data=form).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
 def test_login_is_case_insensitive_on_email(client, make):
     person = make.user(email="Grace.Okafor@Example.org")
     assert person.email == "grace.okafor@example.org"

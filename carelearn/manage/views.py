@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import literal, select
 
 from ..extensions import db
@@ -100,8 +101,20 @@ def team(team_id: int):
 
 @bp.get("/matrix")
 def matrix():
-    form, filters = _filter_form()
-    return render_template("manage/matrix.html", form=form, matrix=reports.build_matrix(current_user, filters))
+    filters, filters_form = _matrix_filters()
+    return render_template("manage/matrix.html", filters_form=filters_form,
+                           matrix=reports.build_matrix(current_user, filters))
+
+
+def _matrix_filters() -> tuple[reports.MatrixFilters, Markup]:
+    """The filters asked for and the filter form showing them: the same query string gives the
+    same form until the viewer's teams, the job roles or the published modules change."""
+    def compute():
+        form, filters = _filter_form()
+        return filters, Markup(render_template("manage/_matrix_filters.html", form=form))
+
+    versions = tuple(v.id for v in published.current_versions())
+    return cached(current_user, "matrix filters", (request.query_string, versions), compute)
 
 
 def _csv_response(lines, name: str) -> Response:

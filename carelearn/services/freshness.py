@@ -84,6 +84,9 @@ def stamp(viewer: User) -> tuple:
     """Changes whenever anything the viewer may see changes (and only rarely otherwise).
 
     Read once per request (again after the request itself writes something)."""
+    # Anything written after this read must raise the counters again, even within the same
+    # transaction, or a page computed now could be kept under the final stamp.
+    db.session.info.pop(_BUMPED_STRUCTURE, None)
     memo = g.setdefault(_STAMPS, {}) if has_request_context() else {}
     if viewer.id not in memo:
         if viewer.app_role == AppRole.ADMIN:

@@ -38,7 +38,12 @@ class ModuleProgress:
     viewed_lesson_ids: list[int]  # most recent first
     latest_completion: LatestCompletion | None
     due_on: date | None = None
+    # Worked out once, not on every use: a page of modules reads each several times.
     status: Status = field(init=False)
+    slug: str = field(init=False)
+    lessons_done: int = field(init=False)
+    all_lessons_done: bool = field(init=False)
+    percent: int = field(init=False)  # lessons and the quiz are the steps; completed is 100%
 
     def __post_init__(self):
         completion = self.latest_completion
@@ -49,25 +54,11 @@ class ModuleProgress:
             due_on=self.due_on,
             today=today(),
         )
-
-    @property
-    def slug(self) -> str:
-        return self.version.slug
-
-    @property
-    def lessons_done(self) -> int:
-        return len(self.done_lesson_ids)
-
-    @property
-    def all_lessons_done(self) -> bool:
-        return self.lessons_done == len(self.lesson_ids)
-
-    @property
-    def percent(self) -> int:
-        """Lessons and the quiz are the steps; a completed module is 100%."""
-        if self.status.is_done:
-            return 100
-        return self.lessons_done * 100 // (len(self.lesson_ids) + 1)
+        self.slug = self.version.slug
+        self.lessons_done = len(self.done_lesson_ids)
+        self.all_lessons_done = self.lessons_done == len(self.lesson_ids)
+        self.percent = (100 if self.status.is_done
+                        else self.lessons_done * 100 // (len(self.lesson_ids) + 1))
 
     @property
     def next_lesson_position(self) -> int | None:
