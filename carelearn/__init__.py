@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .services import freshness  # noqa: F401  (keeps cached manager pages up to date)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "carelearn" / "migrations"), render_as_batch=True
     )

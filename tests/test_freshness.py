@@ -82,11 +82,13 @@ def test_a_renamed_team_and_a_bulk_update_are_seen_at_once(org, db, logged_in):
     assert "Amy Adams" in client.get("/manage/matrix").get_data(as_text=True)
 
 
-def test_a_publish_reaches_learners_at_once(org, db, logged_in):
+def test_a_publish_reaches_learners_and_managers_at_once(org, db, logged_in):
     from carelearn.models import Lesson, ModuleVersion
 
     client = logged_in(org["amy"])
+    manager = logged_in(org["manager"])
     assert "Active listening</a>" in client.get("/learn").get_data(as_text=True)
+    assert "Active listening</th>" in manager.get("/manage/matrix").get_data(as_text=True)
     old = org["version"]
     newer = ModuleVersion(module_id=old.module_id, number=2, label="2.0", content_hash="changed",
                           title="Listening well", summary=old.summary, audience=old.audience,
@@ -101,3 +103,30 @@ def test_a_publish_reaches_learners_at_once(org, db, logged_in):
     html = client.get("/learn").get_data(as_text=True)
     assert "Listening well</a>" in html and "Active listening</a>" not in html
     assert "Part 1" in client.get(f"/learn/{old.slug}/lessons/1").get_data(as_text=True)
+    html = manager.get("/manage/matrix").get_data(as_text=True)
+    assert "Listening well</th>" in html and "Active listening</th>" not in html
+
+
+def test_managing_another_team_or_moving_one_is_seen_at_once(org, db, make, logged_in):
+    from carelearn.models import TeamManager
+    from carelearn.services.people import move_team
+
+    client = logged_in(org["manager"])
+    assert "Zed Outsider" not in client.get("/manage/matrix").get_data(as_text=True)
+    db.session.add(TeamManager(user_id=org["manager"].id, team_id=org["theirs"].id))
+    db.session.commit()
+    assert "Zed Outsider" in client.get("/manage/matrix").get_data(as_text=True)
+    assert "Wards" in figures(client)
+    db.session.query(TeamManager).filter_by(team_id=org["theirs"].id).delete()
+    db.session.commit()
+    assert "Zed Outsider" not in client.get("/manage/matrix").get_data(as_text=True)
+
+    ward = make.team("Ward 9", "team", org["theirs"])
+    make.join(make.user(name="Yan Young"), ward)
+    assert "Yan Young" not in client.get("/manage/matrix").get_data(as_text=True)
+    move_team(ward, org["ours"].id)
+    db.session.commit()
+    assert "Yan Young" in client.get("/manage/matrix").get_data(as_text=True)
+    move_team(ward, org["theirs"].id)
+    db.session.commit()
+    assert "Yan Young" not in client.get("/manage/matrix").get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..database import read_only
 from ..services import learning
 from ..services.quiz import (
     QuizNotAvailable,
@@ -36,12 +37,14 @@ def home():
 
 
 @bp.get("/learn")
+@read_only
 def my_training():
     progress = learning.training_overview(current_user)
     return render_template("learn/my_training.html", modules=progress)
 
 
 @bp.get("/learn/<slug>")
+@read_only
 def module(slug: str):
     version = _version_or_404(slug)
     progress = learning.module_progress(current_user, version)
@@ -93,6 +96,7 @@ def start_quiz(slug: str):
 
 
 @bp.route("/learn/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@read_only
 def attempt(attempt_id: int):
     attempt = find_attempt(current_user, attempt_id)
     if attempt is None:
@@ -115,6 +119,7 @@ def attempt(attempt_id: int):
 
 
 @bp.get("/learn/record")
+@read_only
 def record():
     completions = learning.completion_history(current_user)
     return render_template("learn/record.html", completions=completions)

@@ -18,6 +18,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import literal, select
 
+from ..database import read_only
 from ..extensions import db
 from ..learn.forms import ActionForm
 from ..models import JobRole, LearningPath, Team, User
@@ -81,12 +82,14 @@ def _filter_form() -> tuple[MatrixFilterForm, reports.MatrixFilters]:
 
 
 @bp.get("/")
+@read_only
 def dashboard():
     figures, trend = reports.dashboard(current_user)
     return render_template("manage/dashboard.html", figures=figures, trend=trend)
 
 
 @bp.get("/teams/<int:team_id>")
+@read_only
 def team(team_id: int):
     chosen = reports.team_in_scope(current_user, team_id)
     if chosen is None:
@@ -100,6 +103,7 @@ def team(team_id: int):
 
 
 @bp.get("/matrix")
+@read_only
 def matrix():
     filters, filters_form = _matrix_filters()
     return render_template("manage/matrix.html", filters_form=filters_form,
@@ -108,13 +112,13 @@ def matrix():
 
 def _matrix_filters() -> tuple[reports.MatrixFilters, Markup]:
     """The filters asked for and the filter form showing them: the same query string gives the
-    same form until the viewer's teams, the job roles or the published modules change."""
+    same form until the viewer's teams, the job roles or the published modules change (see
+    services/freshness.py)."""
     def compute():
         form, filters = _filter_form()
         return filters, Markup(render_template("manage/_matrix_filters.html", form=form))
 
-    versions = tuple(v.id for v in published.current_versions())
-    return cached(current_user, "matrix filters", (request.query_string, versions), compute)
+    return cached(current_user, "matrix filters", request.query_string, compute)
 
 
 def _csv_response(lines, name: str) -> Response:
@@ -138,6 +142,7 @@ def export_completions():
 
 
 @bp.get("/people/<int:user_id>")
+@read_only
 def person(user_id: int):
     member = visible_user_or_404(current_user, user_id)
     return render_template("manage/person.html", person=member, page=people_view.person_page(member),
@@ -155,6 +160,7 @@ def remind(user_id: int):
 
 
 @bp.get("/questions")
+@read_only
 def questions():
     modules = _module_choices()
     module_id = request.args.get("module", type=int) or (modules[0][0] if modules else None)

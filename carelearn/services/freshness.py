@@ -7,7 +7,8 @@ that includes a *stamp* read from the database first, on every request:
 - `team_version` holds a counter per team, raised in the same transaction as any change to the
   training records, completions, details or memberships of that team's members (row NO_TEAM
   for people in no team), and a counter for the STRUCTURE of the organisation (teams, who
-  manages them, job roles), raised by any change to it;
+  manages them, job roles) and of what is published (modules and their versions: a publish
+  changes the matrix's columns), raised by any change to it;
 - a viewer's stamp is the structure counter and the sum of the counters of every team they
   see (every counter, for an admin). Counters only go up, so any change within the viewer's
   view gives a new stamp and the old entry is never used again; a change elsewhere leaves
@@ -37,6 +38,8 @@ from ..models import (
     AppRole,
     Completion,
     JobRole,
+    Module,
+    ModuleVersion,
     Team,
     TeamManager,
     TeamMembership,
@@ -52,7 +55,7 @@ _BUMPED_STRUCTURE = "carelearn.structure_bumped"
 _STAMPS = "carelearn_stamps"
 
 _MEMBER_DATA = (TrainingRecord, Completion)
-_STRUCTURE_MODELS = (Team, TeamManager, JobRole)
+_STRUCTURE_MODELS = (Team, TeamManager, JobRole, Module, ModuleVersion)  # and what is published
 _WATCHED_TABLES = frozenset(m.__tablename__ for m in (*_MEMBER_DATA, *_STRUCTURE_MODELS, User,
                                                       TeamMembership))
 T = TypeVar("T")
@@ -60,41 +63,67 @@ T = TypeVar("T")
 
 # -- reading: the stamp and the cache ----------------------------------------------------------
 
-def _stamp_query(scope):
-    versions = TeamVersion.__table__.c
-    structure = select(versions.version).where(versions.team_id == STRUCTURE).scalar_subquery()
-    teams = select(func.coalesce(func.sum(versions.version), 0))
-    if scope is not None:
-        teams = teams.where(versions.team_id.in_(scope))
-    return select(structure, teams.scalar_subquery())
+_VERSIONS = TeamVersion.__table__.c
+_STRUCTURE_VERSION = select(_VERSIONS.version).where(_VERSIONS.team_id == STRUCTURE).scalar_subquery()
+# An admin sees everything: every counter.
+_ADMIN_STAMP = select(_STRUCTURE_VERSION,
+                      select(func.coalesce(func.sum(_VERSIONS.version), 0)).scalar_subquery())
+# A manager's teams are known (see below): the structure counter and the sum of theirs.
+_TEAMS_STAMP = select(_STRUCTURE_VERSION, select(func.coalesce(func.sum(_VERSIONS.version), 0))
+                      .where(_VERSIONS.team_id.in_(bindparam("team_ids", expanding=True)))
+                      .scalar_subquery())
 
 
-def _managed_subtree():
+def _subtree_query():
+    """The structure counter, and each team the viewer manages or that is below one, with its
+    counter: one statement, so all of it comes from the same moment."""
     tree = (select(TeamManager.team_id.label("id"))
             .where(TeamManager.user_id == bindparam("viewer_id")).cte("managed", recursive=True))
     tree = tree.union(select(Team.id).join(tree, Team.parent_id == tree.c.id))
-    return select(tree.c.id)
+    structure = select(_STRUCTURE_VERSION.label("structure")).subquery()
+    return (select(structure.c.structure, tree.c.id, _VERSIONS.version)
+            .select_from(structure.outerjoin(tree, true())
+                         .outerjoin(TeamVersion.__table__, _VERSIONS.team_id == tree.c.id)))
 
 
-_ADMIN_STAMP = _stamp_query(None)
-_MANAGER_STAMP = _stamp_query(_managed_subtree())
+_SUBTREE = _subtree_query()
 
 
 def stamp(viewer: User) -> tuple:
     """Changes whenever anything the viewer may see changes (and only rarely otherwise).
 
-    Read once per request (again after the request itself writes something)."""
+    Read once per request (again after the request itself writes something). Which teams a
+    manager sees changes only with the structure, so each worker remembers them with the
+    structure counter they were read at, and sums their counters without walking the tree again.
+    """
     # Anything written after this read must raise the counters again, even within the same
     # transaction, or a page computed now could be kept under the final stamp.
     db.session.info.pop(_BUMPED_STRUCTURE, None)
     memo = g.setdefault(_STAMPS, {}) if has_request_context() else {}
     if viewer.id not in memo:
-        if viewer.app_role == AppRole.ADMIN:
-            row = run(_ADMIN_STAMP).one()
-        else:
-            row = run(_MANAGER_STAMP, viewer_id=viewer.id).one()
-        memo[viewer.id] = (row[0] or 0, row[1])
+        memo[viewer.id] = _admin_stamp() if viewer.app_role == AppRole.ADMIN else _manager_stamp(viewer)
     return memo[viewer.id]
+
+
+def _admin_stamp() -> tuple:
+    structure, total = run(_ADMIN_STAMP).one()
+    return structure or 0, total
+
+
+def _manager_stamp(viewer: User) -> tuple:
+    subtrees = current_app.extensions.setdefault("carelearn.subtrees", {})
+    known = subtrees.get(viewer.id)
+    if known is not None:
+        structure, team_ids = known
+        now, total = run(_TEAMS_STAMP, team_ids=team_ids).one()
+        if (now or 0) == structure:  # the same structure: the same teams
+            return structure, total
+    rows = run(_SUBTREE, viewer_id=viewer.id).all()
+    structure = rows[0].structure or 0
+    if len(subtrees) > 10_000:
+        subtrees.clear()
+    subtrees[viewer.id] = (structure, [r.id for r in rows if r.id is not None])
+    return structure, sum(r.version or 0 for r in rows if r.id is not None)
 
 
 def cached(viewer: User, name: str, params: Hashable, compute: Callable[[], T],

@@ -113,12 +113,6 @@ def _standings(rows) -> dict[int, _Standing]:
     return found
 
 
-def open_due_dates(user: User) -> dict[int, date]:
-    """module id -> the earliest due date of the learner's open assignments."""
-    return {m: s.due_on for m, s in _standings(run(_OVERVIEW, user_id=user.id)).items()
-            if s.due_on is not None}
-
-
 def training_overview(user: User) -> list[ModuleProgress]:
     """Modules for the learner's job role, plus any assigned to them: due soonest first, then
     the rest by title."""

@@ -211,12 +211,6 @@ def matrix_modules(filters: MatrixFilters) -> list[Module]:
     return db.session.scalars(query.order_by(ModuleVersion.title)).all()
 
 
-def module_titles() -> dict[int, str]:
-    return dict(db.session.execute(
-        select(Module.id, ModuleVersion.title).join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-    ).all())
-
-
 def matrix_people_ids(viewer: User, filters: MatrixFilters, on: date) -> array:
     """Ids of everyone the matrix lists, in order; kept by each worker until something the
     viewer sees changes, so paging and reloading cost no more than the page itself."""
@@ -231,14 +225,13 @@ def matrix_people_ids(viewer: User, filters: MatrixFilters, on: date) -> array:
 
 def build_matrix(viewer: User, filters: MatrixFilters, on: date | None = None) -> Matrix:
     """One page of the matrix; kept, like the list of people, until something it shows changes
-    (the published modules are part of the key: a publish can add a column)."""
+    (a publish counts: it can add a column)."""
     on = on or today()
+    return cached(viewer, "matrix page", filters, lambda: _build_matrix(viewer, filters, on), on=on)
+
+
+def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
     versions = published.current_versions()
-    wanted = (filters, tuple(v.id for v in versions))
-    return cached(viewer, "matrix page", wanted, lambda: _build_matrix(viewer, filters, on, versions), on=on)
-
-
-def _build_matrix(viewer: User, filters: MatrixFilters, on: date, versions) -> Matrix:
     ids = matrix_people_ids(viewer, filters, on)
     total = len(ids)
     pages = max(1, -(-total // MATRIX_PAGE_SIZE))
