@@ -3,6 +3,8 @@
 - `url_for` in templates remembers each URL it has built (a URL depends only on the route, its
   values and where the app is mounted), so a page of 25 people or 12 modules does not run the
   URL builder for every link on every request.
+- `remembered` renders a partial template once per worker for each key that decides all of
+  its output (a module card on My training looks the same for everyone at the same point).
 - `status_tag`, `status_cells` and `progress_bar` build their few lines of HTML in Python rather
   than as Jinja macros, which cost much more per call: a page of the matrix has 300 cells.
 """
@@ -12,6 +14,7 @@ from flask import Flask, request
 from markupsafe import Markup, escape
 
 MAX_REMEMBERED_URLS = 4096
+MAX_REMEMBERED_FRAGMENTS = 4096
 
 STATUS_ICONS = {"not started": "○", "in progress": "◐", "completed": "✓", "expiring": "⏳",
                 "overdue": "!", "expired": "✗"}
@@ -54,7 +57,27 @@ def progress_bar(percent: int, label: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(url_for=_remembering_url_for(app), status_tag=status_tag,
-                                 status_cells=status_cells, progress_bar=progress_bar)
+                                 status_cells=status_cells, progress_bar=progress_bar,
+                                 remembered=_remembering_renderer(app))
+
+
+def _remembering_renderer(app: Flask):
+    rendered: dict[tuple, Markup] = {}
+
+    def remembered(template_name: str, key: tuple, **context) -> Markup:
+        """`template_name` rendered with `context`; `key` must decide everything it shows."""
+        full_key = (request.script_root, template_name, key)  # links depend on where the app is
+        try:
+            return rendered[full_key]
+        except KeyError:
+            pass
+        html = Markup(app.jinja_env.get_template(template_name).render(context))
+        if len(rendered) >= MAX_REMEMBERED_FRAGMENTS:
+            rendered.clear()
+        rendered[full_key] = html
+        return html
+
+    return remembered
 
 
 def _remembering_url_for(app: Flask):

@@ -175,3 +175,33 @@ def test_options_are_shuffled_per_attempt(db, make, logged_in):
     # 12 questions of 3 options all left in file order would happen 1 time in 6**12.
     assert [item.option_order for item in items] != natural
     assert all(sorted(item.option_order) == sorted(n) for item, n in zip(items, natural, strict=True))
+
+
+def test_module_cards_show_each_learners_own_place(db, make, logged_in):
+    """Cards are rendered once per worker for each point a learner can be at: learners at the
+    same point share one, and any step forward shows at once."""
+    from datetime import date, datetime
+
+    from carelearn.services.assignments import assign_modules
+
+    clock.freeze(datetime(2026, 3, 2, 9, 0))
+    version = make.module(title="Active listening", lessons=3)
+    ahead, behind, twin = (make.user(role="receptionist") for _ in range(3))
+    for person in (ahead, twin):
+        make.finish_lessons(person, version)
+    assign_modules([behind.id], [version.module_id], date(2026, 3, 20), source="manager")
+    db.session.commit()
+
+    assert "3 of 3 lessons done" in page(logged_in(ahead), "/learn")
+    assert "Go to the quiz" in page(logged_in(twin), "/learn")
+    html = page(logged_in(behind), "/learn")
+    assert "0 of 3 lessons done" in html and "Due 20 Mar 2026" in html and "Start<" in html
+    assert "3 of 3" not in html and "Go to the quiz" not in html
+
+    client = logged_in(behind)
+    post(client, f"/learn/{version.slug}/lessons/1/complete")
+    html = page(client, "/learn")
+    assert "1 of 3 lessons done" in html and "Continue<" in html and "25% done" in html
+    assert "Due 20 Mar 2026" in html
+    clock.freeze(datetime(2026, 3, 21, 9, 0))
+    assert "Overdue" in page(client, "/learn")

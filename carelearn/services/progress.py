@@ -61,6 +61,15 @@ class ModuleProgress:
                         else self.lessons_done * 100 // (len(self.lesson_ids) + 1))
 
     @property
+    def card_key(self) -> tuple:
+        """Everything a module's card on My training shows besides the published version itself
+        (which never changes): learners in the same place share one rendering of it."""
+        completion = self.latest_completion
+        return (self.version.id, self.status, self.lessons_done, self.percent, self.all_lessons_done,
+                None if self.status.is_done else self.due_on,
+                completion.expires_on if completion and self.status == Status.EXPIRING else None)
+
+    @property
     def next_lesson_position(self) -> int | None:
         """Where to resume: the last lesson viewed and not finished, else the first not finished."""
         unfinished = [i for i in self.lesson_ids if i not in self.done_lesson_ids]
