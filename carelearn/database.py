@@ -42,6 +42,9 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SELECT 1")
+        # The check must not leave a transaction open: the request may want its own settings
+        # (a page that only reads runs without one on PostgreSQL).
+        dbapi_connection.rollback()
     except Exception as error:
         raise exc.DisconnectionError() from error  # the pool connects afresh and tries again
     finally:

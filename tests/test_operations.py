@@ -101,6 +101,24 @@ def test_healthz_answers_ok_when_the_database_answers(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
+def test_pages_work_on_connections_checked_after_sitting_idle(db, make, logged_in, monkeypatch):
+    """A connection unused for a while is checked before use; the check must leave it as it
+    was, so pages that only read (without a transaction, on PostgreSQL) and pages that write
+    both work on it."""
+    from carelearn import database
+
+    version = make.module(title="Active listening", lessons=2)
+    client = logged_in(make.user(role="receptionist"))
+    db.session.remove()
+    db.engine.dispose()
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", -1.0)  # every checkout is checked
+    for _ in range(2):
+        assert "Active listening" in client.get("/learn").get_data(as_text=True)
+        assert client.get(f"/learn/{version.slug}/lessons/1").status_code == 200
+        assert client.get("/learn/record").status_code == 200
+    assert db.session.scalar(select(func.count(LessonProgress.id))) == 1
+
+
 def test_healthz_and_pages_answer_503_when_the_database_is_down(tmp_path):
     broken = create_app({
         "TESTING": True,
