@@ -90,6 +90,7 @@ def test_a_publish_reaches_learners_and_managers_at_once(org, db, logged_in):
     assert "Active listening</a>" in client.get("/learn").get_data(as_text=True)
     assert "Active listening</th>" in manager.get("/manage/matrix").get_data(as_text=True)
     old = org["version"]
+    assert "Part 1" not in client.get(f"/learn/{old.slug}/lessons/1").get_data(as_text=True)
     newer = ModuleVersion(module_id=old.module_id, number=2, label="2.0", content_hash="changed",
                           title="Listening well", summary=old.summary, audience=old.audience,
                           estimated_minutes=5, pass_mark=80, questions_per_attempt=3,

@@ -21,20 +21,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.people import normalise_email
-from ..services import invitations
+from ..services import freshness, invitations
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
 
-# Built once: loading the user is part of every request, so it skips building a query each time.
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+# Built once: loading the user is part of every request, so it skips building a query each time,
+# and it reads the organisation's structure counter too (see services/freshness.py).
+_USER_BY_ID = select(User, freshness.STRUCTURE_VERSION).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     try:
-        return db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+        found = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+        if found is None:
+            return None
+        user, structure_version = found
+        freshness.note_structure(structure_version)
+        return user
     except SQLAlchemyError:
         # With the database down, pages render as logged out rather than failing twice.
         db.session.rollback()

@@ -53,6 +53,7 @@ STRUCTURE, NO_TEAM = -1, 0
 MAX_ENTRIES = 256  # per worker; the biggest entry (a whole-organisation matrix) is ~80 kB
 _BUMPED_STRUCTURE = "carelearn.structure_bumped"
 _STAMPS = "carelearn_stamps"
+_STRUCTURE_SEEN = "carelearn_structure_seen"
 
 _MEMBER_DATA = (TrainingRecord, Completion)
 _STRUCTURE_MODELS = (Team, TeamManager, JobRole, Module, ModuleVersion)  # and what is published
@@ -65,6 +66,20 @@ T = TypeVar("T")
 
 _VERSIONS = TeamVersion.__table__.c
 _STRUCTURE_VERSION = select(_VERSIONS.version).where(_VERSIONS.team_id == STRUCTURE).scalar_subquery()
+# For the query that loads the logged-in person at the start of every request: read with it,
+# the structure counter costs no query of its own (see `structure_seen`).
+STRUCTURE_VERSION = _STRUCTURE_VERSION.label("structure_version")
+
+
+def note_structure(version: int | None) -> None:
+    g.setdefault(_STRUCTURE_SEEN, version or 0)
+
+
+def structure_seen() -> int | None:
+    """The structure counter as this request first read it (None if it has not, or if the
+    request has changed the structure since): caches of things that change only with the
+    structure, like which module versions are published, can be checked against it for free."""
+    return g.get(_STRUCTURE_SEEN) if has_request_context() else None
 # An admin sees everything: every counter.
 _ADMIN_STAMP = select(_STRUCTURE_VERSION,
                       select(func.coalesce(func.sum(_VERSIONS.version), 0)).scalar_subquery())
@@ -175,6 +190,7 @@ def _bump_members(connection, user_ids: set[int], team_ids: set[int]) -> None:
 def _bump_structure(session: Session) -> None:
     if has_request_context():
         g.pop(_STAMPS, None)
+        g.pop(_STRUCTURE_SEEN, None)
     if session.info.get(_BUMPED_STRUCTURE):
         return
     session.info[_BUMPED_STRUCTURE] = True

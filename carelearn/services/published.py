@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 from ..database import run
 from ..extensions import db
 from ..models import Lesson, Module, ModuleVersion, Option, Question
+from .freshness import structure_seen
 
 MAX_CACHED_VERSIONS = 200  # current ones plus older ones that attempts still point at
 
@@ -96,14 +97,24 @@ def _cache() -> dict[int, PublishedVersion]:
 
 
 _CURRENT = "carelearn_current_versions"
+_LATEST = "carelearn.published.current"  # per worker: (structure counter, slug -> version id)
 _CURRENT_IDS = select(Module.slug, Module.current_version_id).where(Module.current_version_id.is_not(None))
 
 
 def _current_ids() -> dict[str, int]:
-    """slug -> current version id; read once per request."""
+    """slug -> current version id: once per request at most, and not at all when the
+    organisation's structure counter (which a publish raises) is the same as when this worker
+    last read them."""
     if has_request_context() and _CURRENT in g:
         return g.get(_CURRENT)
-    ids = dict(run(_CURRENT_IDS).all())
+    structure = structure_seen()
+    latest = current_app.extensions.get(_LATEST)
+    if structure is not None and latest is not None and latest[0] == structure:
+        ids = latest[1]
+    else:
+        ids = dict(run(_CURRENT_IDS).all())
+        if structure is not None:
+            current_app.extensions[_LATEST] = (structure, ids)
     if has_request_context():
         setattr(g, _CURRENT, ids)
     return ids
