@@ -5,16 +5,23 @@
   URL builder for every link on every request.
 - `remembered` renders a partial template once per worker for each key that decides all of
   its output (a module card on My training looks the same for everyone at the same point).
+- `csrf_token` (for the log-out form on every page) reuses a person's signed token for up to a
+  minute instead of signing a new one on each page; a token stays valid for an hour either way.
 - `status_tag`, `status_cells` and `progress_bar` build their few lines of HTML in Python rather
   than as Jinja macros, which cost much more per call: a page of the matrix has 300 cells.
 """
 from __future__ import annotations
 
-from flask import Flask, request
+import time
+
+from flask import Flask, g, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 MAX_REMEMBERED_URLS = 4096
 MAX_REMEMBERED_FRAGMENTS = 4096
+MAX_REMEMBERED_TOKENS = 4096
+TOKEN_REUSE_SECONDS = 60
 
 STATUS_ICONS = {"not started": "○", "in progress": "◐", "completed": "✓", "expiring": "⏳",
                 "overdue": "!", "expired": "✗"}
@@ -56,9 +63,31 @@ def progress_bar(percent: int, label: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    """After CSRFProtect's: its `csrf_token` is replaced here, in the context as in globals."""
+    csrf_token = _reusing_csrf_token()
     app.jinja_env.globals.update(url_for=_remembering_url_for(app), status_tag=status_tag,
                                  status_cells=status_cells, progress_bar=progress_bar,
-                                 remembered=_remembering_renderer(app))
+                                 remembered=_remembering_renderer(app), csrf_token=csrf_token)
+    app.context_processor(lambda: {"csrf_token": csrf_token})
+
+
+def _reusing_csrf_token():
+    signed: dict[str, tuple[str, float]] = {}  # the session's raw token -> (signed token, when)
+
+    def csrf_token() -> str:
+        raw, now = session.get("csrf_token"), time.monotonic()
+        if raw is not None and "csrf_token" not in g:
+            known = signed.get(raw)
+            if known is not None and now - known[1] < TOKEN_REUSE_SECONDS:
+                g.csrf_token = known[0]  # forms on the page then use the same one
+                return known[0]
+        token = generate_csrf()
+        if len(signed) >= MAX_REMEMBERED_TOKENS:
+            signed.clear()
+        signed[session["csrf_token"]] = (token, now)
+        return token
+
+    return csrf_token
 
 
 def _remembering_renderer(app: Flask):

@@ -159,3 +159,27 @@ def test_an_oversized_request_is_refused_with_a_clear_page(client):
     response = client.post("/login", data={"email": "a" * (5 * 1024 * 1024)})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
+
+
+def test_a_signed_token_is_reused_for_a_minute_and_only_by_its_own_session(db, make, logged_in,
+                                                                            monkeypatch):
+    from carelearn import templating
+
+    person = make.user()
+    mine, other = logged_in(person), logged_in(make.user())
+    first, again = csrf_token(mine, "/learn"), csrf_token(mine, "/learn/record")
+    assert first == again
+    assert csrf_token(other, "/learn") != first
+    # Another person's token (even a fresh one) does not log this person out.
+    assert mine.post("/logout", data={"csrf_token": csrf_token(other, "/learn")}).status_code == 400
+
+    signed = []
+    monkeypatch.setattr(templating, "generate_csrf",
+                        lambda real=templating.generate_csrf: signed.append(1) or real())
+    assert csrf_token(mine, "/learn") == first and not signed
+    later = templating.time.monotonic() + templating.TOKEN_REUSE_SECONDS + 1
+    monkeypatch.setattr(templating.time, "monotonic", lambda: later)
+    csrf_token(mine, "/learn")
+    assert signed == [1]  # signed afresh after a minute
+    assert mine.post("/logout", data={"csrf_token": first}).status_code == 302
+    assert mine.get("/learn").status_code == 302  # logged out
