@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import PROJECT_ROOT, check_secret_key, load_config
+from .database import engine_options as database_options
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, test_config))
     check_secret_key(app.config, app.debug)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import (  # noqa: F401  (database sets SQLite pragmas)

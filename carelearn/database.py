@@ -21,8 +21,56 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         # With WAL this cannot corrupt the file; it only skips the disk sync on each commit,
         # so a power cut (not a crash of the app) may lose the last moments' writes.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # Waiting for another writer is done by _WaitingCursor below, in short steps.
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
+
+
+WRITE_WAIT_SECONDS = 5.0
+_WRITE_WAIT_STEP = 0.0002
+
+
+class _WaitingCursor(sqlite3.Cursor):
+    """Waits for SQLite's write lock in steps of 0.2 ms.
+
+    Only one connection writes at a time. SQLite's own wait (busy_timeout) sleeps at least a
+    whole millisecond, then two, then five, while the writer ahead of it usually finishes in a
+    fifth of that: with two workers submitting quizzes, a tenth of the time went on sleeping.
+    A statement that finds the database locked has done nothing, so it is simply run again.
+    """
+
+    def execute(self, sql, parameters=()):
+        return self._patiently(super().execute, sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters):
+        return self._patiently(super().executemany, sql, seq_of_parameters)
+
+    def _patiently(self, method, sql, parameters):
+        deadline = None
+        while True:
+            try:
+                return method(sql, parameters)
+            except sqlite3.OperationalError as error:
+                if "database is locked" not in str(error):
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + WRITE_WAIT_SECONDS
+                if now >= deadline:
+                    raise
+                time.sleep(_WRITE_WAIT_STEP)
+
+
+class WaitingConnection(sqlite3.Connection):
+    def cursor(self, factory=_WaitingCursor):
+        return super().cursor(factory)
+
+
+def engine_options(database_uri: str, options: dict) -> dict:
+    """Engine options for this database: SQLite connections that wait for the write lock well."""
+    if database_uri.startswith("sqlite"):
+        connect_args = {"factory": WaitingConnection, **options.get("connect_args", {})}
+        return {**options, "connect_args": connect_args}
+    return options
 
 
 # A connection that sat unused may have been dropped (the database restarted, a firewall timed

@@ -6,7 +6,8 @@
 - `remembered` renders a partial template once per worker for each key that decides all of
   its output (a module card on My training looks the same for everyone at the same point).
 - `csrf_token` (for the log-out form on every page) reuses a person's signed token for up to a
-  minute instead of signing a new one on each page; a token stays valid for an hour either way.
+  minute instead of signing a new one on each page (a token is checked against the session it
+  was made for, and lasts as long as that session).
 - `status_tag`, `status_cells` and `progress_bar` build their few lines of HTML in Python rather
   than as Jinja macros, which cost much more per call: a page of the matrix has 300 cells.
 """

@@ -164,3 +164,40 @@ def test_templates_have_no_inline_script_style_or_handlers():
                 or re.search(r"\son[a-z]+=", text) or "<style" in text:
             offenders.append(template.name)
     assert offenders == []
+
+
+def test_sqlite_writers_wait_for_each_other_in_short_steps(tmp_path, monkeypatch):
+    import sqlite3
+    import threading
+    import time
+
+    from carelearn import database
+
+    path = tmp_path / "wait.sqlite3"
+
+    def connect():
+        connection = sqlite3.connect(path, factory=database.WaitingConnection, timeout=0,
+                                     check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return connection
+
+    first, second = connect(), connect()
+    first.execute("CREATE TABLE counter (n INTEGER)")
+    first.execute("INSERT INTO counter VALUES (0)")
+    first.commit()
+
+    first.cursor().execute("UPDATE counter SET n = n + 1")  # holds the write lock
+    releaser = threading.Timer(0.05, first.commit)
+    releaser.start()
+    started = time.monotonic()
+    second.cursor().execute("UPDATE counter SET n = n + 10")
+    second.commit()
+    assert 0.04 < time.monotonic() - started < 1
+    assert second.execute("SELECT n FROM counter").fetchone() == (11,)
+
+    monkeypatch.setattr(database, "WRITE_WAIT_SECONDS", 0.05)
+    first.cursor().execute("UPDATE counter SET n = 0")
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        second.cursor().execute("UPDATE counter SET n = 99")
+    first.commit()
+    releaser.join()
