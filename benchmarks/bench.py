@@ -30,6 +30,7 @@ import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -81,6 +82,7 @@ class Result:
     unexpected: int
     errors: int
     ratio: float = 0.0
+    cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)  # shares of the machine: app, database, wrk
 
 
 @dataclass
@@ -383,6 +385,53 @@ class RssWatch:
         self._thread.join()
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _database_server_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuSplit:
+    """Where the machine's CPU went while a page was loaded: the app's workers, the database
+    server's processes (PostgreSQL; SQLite works inside the workers) and wrk itself."""
+
+    def __init__(self, workers: list[int]):
+        self.workers, self.database = workers, _database_server_pids()
+        self.shares = (0.0, 0.0, 0.0)
+
+    @staticmethod
+    def _children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been waited for
+        return usage.ru_utime + usage.ru_stime
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.before = (_cpu_seconds(self.workers), _cpu_seconds(self.database), self._children())
+        return self
+
+    def __exit__(self, *_exc):
+        capacity = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        after = (_cpu_seconds(self.workers), _cpu_seconds(self.database), self._children())
+        self.shares = tuple(max(0.0, a - b) / capacity for a, b in zip(after, self.before, strict=True))
+
+
 def _request(port: int, method: str, path: str, cookie: str = "", body: str = ""):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"User-Agent": USER_AGENT}
@@ -460,7 +509,9 @@ def _server_env(url: str | None) -> dict:
 def _one_run(url: str, args, facts: dict, work: Path) -> Run:
     run = Run()
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
-    quiz_forms = _fresh_attempts(url, max(2000, args.duration * 800), seed=args.seed)
+    # More than the fastest run submits (about 1,100 a second here), so every request scores a
+    # fresh attempt; the report says if some did not.
+    quiz_forms = _fresh_attempts(url, max(2000, args.duration * 2000), seed=args.seed)
     # Both apps stay up for the whole run; the ceiling is measured again between pages, and
     # each page is compared with the ceiling measured just before and just after it, so a
     # machine that gets busier or quieter during the run skews the ratios as little as possible.
@@ -511,13 +562,15 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                     continue
                 cookie = cookies[page.who][0] if page.who else login_cookie
                 _check(server.port, page, cookie, check_form, cookies["learner"][1])
-                result = _wrk(server.port, page, cookie, args)
+                with CpuSplit(workers) as cpu:
+                    result = _wrk(server.port, page, cookie, args)
+                result.cpu = cpu.shares
                 run.ceiling.append(_ceiling(hello, args))
                 result.ratio = result.rps / statistics.mean(run.ceiling[-2:])
                 run.pages[page.name] = result
                 print(f"  {page.name:<20} {result.rps:8.1f} requests/s  p50 {result.p50_ms:7.1f} ms"
                       f"  p99 {result.p99_ms:7.1f} ms  {result.ratio:.3f} × ceiling"
-                      f" ({statistics.mean(run.ceiling[-2:]):,.0f})"
+                      f" ({statistics.mean(run.ceiling[-2:]):,.0f})  CPU {_cpu_text(result.cpu)}"
                       + (f"  UNEXPECTED {result.unexpected}" if result.unexpected else ""), flush=True)
                 if page.name == "quiz submit":
                     run.quiz_requests = result.requests
@@ -554,9 +607,9 @@ def _median(values) -> float:
 def _report(runs: list[Run], args) -> str:
     names = [n for n in runs[0].pages]
     lines = [
-        "| page | requests/s | p50 ms | p99 ms | × ceiling | target |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| hello world (ceiling) | {_median(statistics.mean(r.ceiling) for r in runs):,.0f} | | | 1.00 | |",
+        "| page | requests/s | p50 ms | p99 ms | × ceiling | target | CPU: app · database · wrk |",
+        "|---|---:|---:|---:|---:|---|---|",
+        f"| hello world (ceiling) | {_median(statistics.mean(r.ceiling) for r in runs):,.0f} | | | 1.00 | | |",
     ]
     for name in names:
         results = [r.pages[name] for r in runs if name in r.pages]
@@ -567,7 +620,8 @@ def _report(runs: list[Run], args) -> str:
         lines.append(
             f"| {name} | {_median(x.rps for x in results):,.1f} | {_median(x.p50_ms for x in results):.1f} "
             f"| {_median(x.p99_ms for x in results):.1f} | {ratio:.3f} | {verdict}"
-            + (f" ({wrong} unexpected responses)" if wrong else "") + " |"
+            + (f" ({wrong} unexpected responses)" if wrong else "")
+            + f" | {_cpu_text(tuple(_median(x.cpu[i] for x in results) for i in range(3)))} |"
         )
     export_s = _median(r.export_seconds for r in runs)
     growth = _median(r.export_growth_mb for r in runs)
@@ -589,6 +643,11 @@ def _report(runs: list[Run], args) -> str:
             "rest submitted one again, which changes nothing."),
     ]
     return "\n".join(lines)
+
+
+def _cpu_text(shares: tuple[float, float, float]) -> str:
+    app, database, load = (f"{share:.0%}" for share in shares)
+    return f"{app} · {database if shares[1] >= 0.005 else '–'} · {load}"
 
 
 def _machine(url: str) -> str:
