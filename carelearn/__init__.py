@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         security,
         templating,
     )
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .services import freshness  # noqa: F401  (keeps cached manager pages up to date)
 
     db.init_app(app)
@@ -41,6 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -10,6 +10,7 @@ MESSAGES = {
     403: ("You do not have access to this page", "If you think you should, ask your training lead."),
     404: ("Page not found", "The link may be old, or the page may have moved."),
     413: ("That was too large to send", "Files and forms can be up to 4 MB. Go back and try a smaller file."),
+    429: ("Too many tries in a row", "To keep accounts safe, CareLearn pauses after several tries in a row. Wait a few minutes, then try again. If you have forgotten your password, your training lead can help."),
     405: ("That did not work", "Go back and try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a minute."),
     503: ("CareLearn is busy or being looked after", "Nothing you did caused this. Please try again in a minute: your progress is saved."),
@@ -22,7 +23,7 @@ def _render(code: int):
 
 
 def init_app(app: Flask) -> None:
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda _e, code=code: _render(code))
 
     @app.errorhandler(CSRFError)

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..models.people import normalise_email
 from ..services import freshness, invitations
@@ -57,7 +57,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _submitted_email() -> str:
+    return normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+# Password guessing: a few failed logins a minute for one email address, and more from one
+# network address (a hospital's computers may share one); logging in never counts. An address
+# that has no account is limited the same way, so the limit tells nothing about who has one.
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_submitted_email,
+               deduct_when=_failed, scope="login-email")
+@limiter.limit("30 per minute;300 per hour", methods=["POST"], deduct_when=_failed,
+               scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.my_training"))
@@ -85,7 +100,10 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+# Each request may send an email: a few an hour for one address, a few a minute from one place.
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email, scope="forgot-email")
+@limiter.limit("10 per minute;100 per hour", methods=["POST"], scope="forgot-address")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
