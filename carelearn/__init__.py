@@ -31,8 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         security,
         templating,
     )
-    from .extensions import csrf, db, limiter, login_manager, migrate
-    from .services import freshness  # noqa: F401  (keeps cached manager pages up to date)
+    from .extensions import csrf, db, login_manager, migrate
+    from .services import (
+        freshness,  # noqa: F401  (keeps cached manager pages up to date)
+        throttle,
+    )
 
     db.init_app(app)
     database.init_app(app)
@@ -41,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -96,11 +96,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env.get("CARELEARN_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
-        # Failed logins and password-reset requests are limited (auth/views.py). Each worker
-        # counts on its own unless they share a store: set this to redis://... in production.
+        # Failed logins and password-reset requests are limited (services/throttle.py). Each
+        # worker counts on its own unless they share a store: set redis://... in production.
         "RATELIMIT_STORAGE_URI": env.get("CARELEARN_RATELIMIT_STORAGE", "memory://"),
-        "RATELIMIT_STRATEGY": "moving-window",
-        "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After tells a refused client when to come back
         # How many proxies in front of the app set X-Forwarded-For and -Proto: the limits count
         # by the person's address, not the proxy's.
         "PROXY_HOPS": _whole_number(env, "CARELEARN_PROXY_HOPS", 0),

@@ -22,8 +22,14 @@ def _render(code: int):
     return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
 
+def too_many_tries(seconds: int):
+    """The pause after too many tries (see services/throttle.py), saying when to come back."""
+    response = _render(429)
+    return response[0], 429, {"Retry-After": str(seconds)}
+
+
 def init_app(app: Flask) -> None:
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda _e, code=code: _render(code))
 
     @app.errorhandler(CSRFError)

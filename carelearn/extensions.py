@@ -1,6 +1,4 @@
 """Extension singletons, kept in a leaf module so any part of the app can import them."""
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +29,3 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
-# Only the routes that say so are limited (see auth/views.py); counts are kept where
-# RATELIMIT_STORAGE_URI says: in each worker's memory by default, in Redis when configured.
-limiter = Limiter(key_func=get_remote_address)

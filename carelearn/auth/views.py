@@ -18,10 +18,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db, limiter, login_manager
+from ..errors import too_many_tries
+from ..extensions import db, login_manager
 from ..models import User
 from ..models.people import normalise_email
-from ..services import freshness, invitations
+from ..services import freshness, invitations, throttle
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -57,26 +58,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _submitted_email() -> str:
-    return normalise_email(request.form.get("email", ""))
+def _login_rules(email: str) -> list[throttle.Rule]:
+    # An address that has no account is counted the same way, so a pause tells nothing about
+    # who has one.
+    return [throttle.rule(throttle.LOGIN_FAILURES_PER_EMAIL, "login", normalise_email(email)),
+            throttle.rule(throttle.LOGIN_FAILURES_PER_ADDRESS, "login", request.remote_addr or "")]
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-# Password guessing: a few failed logins a minute for one email address, and more from one
-# network address (a hospital's computers may share one); logging in never counts. An address
-# that has no account is limited the same way, so the limit tells nothing about who has one.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_submitted_email,
-               deduct_when=_failed, scope="login-email")
-@limiter.limit("30 per minute;300 per hour", methods=["POST"], deduct_when=_failed,
-               scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.my_training"))
     form = LoginForm()
+    rules = _login_rules(request.form.get("email", "")) if request.method == "POST" else []
+    wait = throttle.seconds_to_wait(rules)
+    if wait:
+        return too_many_tries(wait)
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
         if user is None or not user.check_password(form.password.data) or not user.active:
@@ -88,6 +85,7 @@ def login():
             session.clear()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("learn.my_training"))
+    throttle.count(rules)  # a failed try (logging in never counts)
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -100,12 +98,18 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-# Each request may send an email: a few an hour for one address, a few a minute from one place.
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email, scope="forgot-email")
-@limiter.limit("10 per minute;100 per hour", methods=["POST"], scope="forgot-address")
 def forgot_password():
     form = ForgotPasswordForm()
+    if request.method == "POST":
+        # Each request may send an email: a few an hour to one address, more from one place.
+        rules = [throttle.rule(throttle.RESET_REQUESTS_PER_EMAIL, "reset",
+                               normalise_email(request.form.get("email", ""))),
+                 throttle.rule(throttle.RESET_REQUESTS_PER_ADDRESS, "reset", request.remote_addr or "")]
+        wait = throttle.seconds_to_wait(rules)
+        if wait:
+            return too_many_tries(wait)
+        throttle.count(rules)
     if form.validate_on_submit():
         # The same page, straight away, whether or not the address has an account: the lookup
         # and the email happen after the response has gone, so not even its timing tells.
