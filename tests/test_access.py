@@ -147,7 +147,7 @@ def test_session_is_renewed_at_login(client, make):
     login(client, person.email)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(person.id)
+        assert session["_user_id"] == person.get_id()
 
 
 def test_pages_carry_a_strict_content_security_policy(client):

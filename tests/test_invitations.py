@@ -284,6 +284,32 @@ def test_the_whole_reset_journey_through_the_pages(app, db, make):
     assert fresh(db, person).check_password(NEW_PASSWORD)
 
 
+def test_a_new_password_ends_the_persons_other_sessions(app, db, make, logged_in):
+    """A reset is what someone does when they fear their password is known: the browsers it
+    was used in are logged out; the one that set the new password stays in, as do others'."""
+    person, colleague = make.user(), make.user()
+    old_laptop, colleague_browser = logged_in(person), logged_in(colleague)
+    assert old_laptop.get("/learn").status_code == 200
+    request_password_reset(person.email)
+    phone = app.test_client()
+    response = set_password(phone, path_of(password_link_in(outbox_messages(app)[0])))
+    assert response.status_code == 302
+    assert phone.get("/learn").status_code == 200
+    assert old_laptop.get("/learn").headers["Location"].startswith("/login")
+    assert colleague_browser.get("/learn").status_code == 200
+    assert login(old_laptop, person.email, NEW_PASSWORD).status_code == 302  # and may log in again
+
+
+def test_a_forged_or_old_style_session_is_logged_out(app, make, logged_in):
+    person = make.user()
+    for session_id in (str(person.id), f"{person.id}:forged", "x:y", ""):
+        client = logged_in(person)
+        with client.session_transaction() as session:
+            assert session["_user_id"] == person.get_id()
+            session["_user_id"] = session_id  # the rest of the session as it was
+        assert client.get("/learn").status_code == 302
+
+
 @pytest.mark.parametrize(("password", "confirm", "messages"), [
     ("short", "short", ["Use at least 10 characters."]),
     (NEW_PASSWORD, "kind words at the desk!", ["The two passwords are not the same."]),

@@ -1,6 +1,7 @@
 """Logging in and out, and setting a password from an invitation or reset link."""
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import (
@@ -34,12 +35,17 @@ _USER_BY_ID = select(User, freshness.STRUCTURE_VERSION).where(User.id == bindpar
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    user_id, _, session_key = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
     try:
         found = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
         if found is None:
             return None
         user, structure_version = found
+        if not hmac.compare_digest(user.session_key, session_key):
+            return None  # the password has changed since this session began
         freshness.note_structure(structure_version)
         return user
     except SQLAlchemyError:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import date, datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -66,6 +69,18 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and a key that changes with the password, so a
+        new password ends every other session of this person (see auth's user loader)."""
+        return f"{self.id}:{self.session_key}"
+
+    @property
+    def session_key(self) -> str:
+        # Keyed with the app's secret: the cookie can be read, and must tell nothing about the hash.
+        digest = hmac.new(current_app.secret_key.encode(), (self.password_hash or "").encode(),
+                          hashlib.sha256)
+        return digest.hexdigest()[:24]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
