@@ -157,6 +157,24 @@ def test_an_admin_cannot_deactivate_themselves(db, admin):
         people.set_active(admin, False, actor_id=admin.id)
 
 
+def test_the_database_keeps_team_names_unique_when_two_admins_race(db, org, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.add(Team(name="OUTPATIENTS", kind="team"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # The service's own check passes for both admins; the index stops the second.
+    monkeypatch.setattr(people, "_name_in_use", lambda _name, _team: False)
+    with pytest.raises(PeopleError) as error:
+        people.create_team("outpatients", "team", org["Planned Care"].id)
+    assert error.value.field == "name" and "already a team called outpatients" in str(error.value)
+    with pytest.raises(PeopleError):
+        people.rename_team(org["Portering"], "Outpatients")
+    db.session.rollback()
+    assert db.session.get(Team, org["Portering"].id).name == "Portering"
+
+
 def test_team_names_are_unique_and_kinds_nest_in_order(db, org):
     with pytest.raises(PeopleError) as error:
         people.create_team("outpatients", "department", org["Planned Care"].id)

@@ -25,6 +25,10 @@ def empty_database(app, db):
     db.create_all()
 
 
+# SQLite cannot report an index on lower(name), so there the comparison skips that one index
+# (PostgreSQL compares it).
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_build_exactly_the_models_schema_and_go_back_down(empty_database):
     db = empty_database
     upgrade()
@@ -33,6 +37,21 @@ def test_migrations_build_exactly_the_models_schema_and_go_back_down(empty_datab
     assert differences == []
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_teams_that_share_a_name_are_kept_and_told_apart_by_the_migration(empty_database):
+    from sqlalchemy import text
+
+    db = empty_database
+    upgrade(revision="0004")
+    with db.engine.begin() as conn:
+        for name in ("Wards", "wards", "Theatres"):
+            conn.execute(text("INSERT INTO team (name, kind) VALUES (:name, 'team')"), {"name": name})
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name FROM team ORDER BY id")).all()
+    assert [name for _, name in rows] == ["Wards", f"wards ({rows[1][0]})", "Theatres"]
+    downgrade(revision="base")
 
 
 def test_create_admin_asks_for_the_password_at_a_prompt(app, db, client):

@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, answers
 
 def build(make, modules: int, staff: int):
     versions = [make.module(lessons=3, questions=6, questions_per_attempt=4) for _ in range(modules)]
-    team = make.team("Ward", "team")
+    team = make.team(kind="team")
     make.bulk_staff(team, staff - 1)
     learner = make.user()
     make.join(learner, team)
@@ -71,8 +71,8 @@ def test_query_counts_do_not_grow_with_modules_or_staff(app, db, make, count_que
 
 
 def manager_pages_queries(make, db, count_queries, logged_in, staff: int, modules: int):
-    org = make.team("Trust", "organisation")
-    teams = [make.team(f"Ward {i}", "team", org) for i in range(4)]
+    org = make.team(kind="organisation")
+    teams = [make.team(kind="team", parent=org) for _ in range(4)]
     versions = [make.module() for _ in range(modules)]
     manager = make.manager_of(org)
     admin = make.user(app_role=AppRole.ADMIN)

@@ -14,8 +14,11 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     String,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -106,6 +109,8 @@ class Team(db.Model):
         CheckConstraint(
             "kind IN ('organisation', 'directorate', 'department', 'team')", name="kind_known"
         ),
+        # Names are unique whatever their case, so the staff import can find a team by name.
+        Index("uq_team_name_lower", func.lower(text("name")), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, delete, func, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
@@ -518,13 +519,30 @@ def _clean_team_name(name: str | None, team: Team | None) -> str:
         raise PeopleError("Enter a name for the team.", "name")
     if len(name) > TEAM_NAME_MAX:
         raise PeopleError(f"The name must be {TEAM_NAME_MAX} characters or fewer.", "name")
+    if _name_in_use(name, team):
+        raise _name_taken(name)
+    return name
+
+
+def _name_in_use(name: str, team: Team | None) -> bool:
     same = select(Team.id).where(func.lower(Team.name) == name.lower())
     if team is not None:
         same = same.where(Team.id != team.id)
-    if db.session.scalar(same.limit(1)) is not None:
-        # Names are unique so that the staff import can find a team by its name.
-        raise PeopleError(f"There is already a team called {name}. Choose another name.", "name")
-    return name
+    return db.session.scalar(same.limit(1)) is not None
+
+
+def _name_taken(name: str) -> PeopleError:
+    # Names are unique so that the staff import can find a team by its name.
+    return PeopleError(f"There is already a team called {name}. Choose another name.", "name")
+
+
+def _flush_team_name(name: str) -> None:
+    """Write the team; the database's unique index settles two admins choosing one name at once."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _name_taken(name) from None
 
 
 def _check_kind(kind: str) -> str:
@@ -565,7 +583,7 @@ def create_team(name: str, kind: str, parent_id: int | None = None,
     _check_place(None, kind, parent)
     team = Team(name=name, kind=kind, parent_id=parent.id if parent else None)
     db.session.add(team)
-    db.session.flush()
+    _flush_team_name(name)
     record_event("team.create", "team", team.id, actor_id=actor_id, name=name, kind=kind,
                  parent_id=team.parent_id)
     return team
@@ -575,9 +593,10 @@ def rename_team(team: Team, name: str, actor_id: int | None = None) -> bool:
     name = _clean_team_name(name, team)
     if name == team.name:
         return False
-    record_event("team.rename", "team", team.id, actor_id=actor_id, previous=team.name, name=name)
+    previous = team.name
     team.name = name
-    db.session.flush()
+    _flush_team_name(name)
+    record_event("team.rename", "team", team.id, actor_id=actor_id, previous=previous, name=name)
     return True
 
 
