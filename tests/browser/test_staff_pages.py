@@ -12,10 +12,21 @@ from .test_pages import DEVICES
 
 pytestmark = pytest.mark.browser
 
-MANAGER_PAGES = ["/manage/", "/manage/matrix", "/manage/matrix?status=overdue&sort=role",
-                 "/manage/questions", "/manage/assign"]
-ADMIN_PAGES = ["/admin/", "/admin/people", "/admin/people/new", "/admin/teams", "/admin/teams/new",
-               "/admin/import", "/admin/paths", "/admin/paths/new", "/admin/rules/new", "/admin/audit"]
+# For each kind of staff: who logs in, the pages they open, and (page, link) pairs for pages
+# reached as a person would, by following the first such link.
+STAFF = {
+    "manager": ("manager@carelearn.example",
+                ["/manage/", "/manage/matrix", "/manage/matrix?status=overdue&sort=role",
+                 "/manage/questions", "/manage/assign"],
+                [("/manage/", "main a[href^='/manage/teams/']"),
+                 ("/manage/matrix", "main a[href^='/manage/people/']")]),
+    "admin": ("admin@carelearn.example",
+              ["/admin/", "/admin/people", "/admin/people/new", "/admin/teams", "/admin/teams/new",
+               "/admin/import", "/admin/paths", "/admin/paths/new", "/admin/rules/new",
+               "/admin/audit"],
+              [("/admin/people", "main a[href^='/admin/people/']:not([href$='/new'])"),
+               ("/admin/teams", "main a[href^='/admin/teams/']:not([href$='/new'])")]),
+}
 
 
 def log_in_as(page, server, email: str) -> None:
@@ -33,34 +44,18 @@ def visit(page, server, path: str, phone: bool) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_manager_pages(live_server, new_page, device):
+@pytest.mark.parametrize("who", STAFF)
+def test_staff_pages(live_server, new_page, who, device):
+    email, paths, links = STAFF[who]
     page = new_page(**DEVICES[device])
     phone = device == "phone"
-    log_in_as(page, live_server, "manager@carelearn.example")
-    for path in MANAGER_PAGES:
+    log_in_as(page, live_server, email)
+    for path in paths:
         visit(page, live_server, path, phone)
-    # A team's page and a person's page, reached as a manager would: by their links.
-    page.goto(live_server.url + "/manage/")
-    page.locator("main a[href^='/manage/teams/']").first.click()
-    check_page(page, phone=phone)
-    page.goto(live_server.url + "/manage/matrix")
-    page.locator("main a[href^='/manage/people/']").first.click()
-    check_page(page, phone=phone)
-
-
-@pytest.mark.parametrize("device", DEVICES)
-def test_admin_pages(live_server, new_page, device):
-    page = new_page(**DEVICES[device])
-    phone = device == "phone"
-    log_in_as(page, live_server, "admin@carelearn.example")
-    for path in ADMIN_PAGES:
-        visit(page, live_server, path, phone)
-    page.goto(live_server.url + "/admin/people")
-    page.locator("main a[href^='/admin/people/']:not([href$='/new'])").first.click()
-    check_page(page, phone=phone)
-    page.goto(live_server.url + "/admin/teams")
-    page.locator("main a[href^='/admin/teams/']:not([href$='/new'])").first.click()
-    check_page(page, phone=phone)
+    for path, link in links:
+        page.goto(live_server.url + path)
+        page.locator(link).first.click()
+        check_page(page, phone=phone)
 
 
 @pytest.mark.parametrize("device", DEVICES)
