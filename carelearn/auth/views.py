@@ -64,19 +64,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_rules(email: str) -> list[throttle.Rule]:
-    # An address that has no account is counted the same way, so a pause tells nothing about
-    # who has one.
-    return [throttle.rule(throttle.LOGIN_FAILURES_PER_EMAIL, "login", normalise_email(email)),
-            throttle.rule(throttle.LOGIN_FAILURES_PER_ADDRESS, "login", request.remote_addr or "")]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.my_training"))
     form = LoginForm()
-    rules = _login_rules(request.form.get("email", "")) if request.method == "POST" else []
+    rules = throttle.per_email_and_address(
+        "login", throttle.LOGIN_FAILURES_PER_EMAIL, throttle.LOGIN_FAILURES_PER_ADDRESS,
+        request.form.get("email", ""), request.remote_addr) if request.method == "POST" else []
     wait = throttle.seconds_to_wait(rules)
     if wait:
         return too_many_tries(wait)
@@ -109,9 +104,9 @@ def forgot_password():
     form = ForgotPasswordForm()
     if request.method == "POST":
         # Each request may send an email: a few an hour to one address, more from one place.
-        rules = [throttle.rule(throttle.RESET_REQUESTS_PER_EMAIL, "reset",
-                               normalise_email(request.form.get("email", ""))),
-                 throttle.rule(throttle.RESET_REQUESTS_PER_ADDRESS, "reset", request.remote_addr or "")]
+        rules = throttle.per_email_and_address(
+            "reset", throttle.RESET_REQUESTS_PER_EMAIL, throttle.RESET_REQUESTS_PER_ADDRESS,
+            request.form.get("email", ""), request.remote_addr)
         wait = throttle.seconds_to_wait(rules)
         if wait:
             return too_many_tries(wait)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many, storage, strategies
 
+from ..models.people import normalise_email
+
 # What is allowed before a pause, for one email address and for one network address (a
 # hospital's computers may share one, so that allowance is larger).
 LOGIN_FAILURES_PER_EMAIL = "5/minute;20/hour"
@@ -28,8 +30,13 @@ class Rule:
     key: str
 
 
-def rule(limits: str, *key_parts: str) -> Rule:
-    return Rule(parse_many(limits), ":".join(key_parts))
+def per_email_and_address(action: str, per_email: str, per_address: str, email: str,
+                          address: str | None) -> list[Rule]:
+    """One allowance for the email address typed and one for the network address it came from.
+    An email address with no account is counted the same way, so a pause tells nothing about
+    who has one."""
+    return [Rule(parse_many(per_email), f"{action}:{normalise_email(email)}"),
+            Rule(parse_many(per_address), f"{action}:{address or ''}")]
 
 
 def init_app(app: Flask) -> None:
