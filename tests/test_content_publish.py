@@ -1,4 +1,5 @@
 """`flask content publish`: new versions only for changed files; invalid content never published."""
+
 from sqlalchemy import func, select
 
 from carelearn.models import AuditEvent, Module, ModuleVersion, Question
@@ -11,7 +12,10 @@ def publish(app):
 
 def versions(db, slug="greeting"):
     return db.session.scalars(
-        select(ModuleVersion).join(ModuleVersion.module).where(Module.slug == slug).order_by(ModuleVersion.number)
+        select(ModuleVersion)
+        .join(ModuleVersion.module)
+        .where(Module.slug == slug)
+        .order_by(ModuleVersion.number)
     ).all()
 
 
@@ -24,8 +28,16 @@ def test_first_publish_creates_version_1_with_lessons_and_questions(app, db, tmp
     assert [lesson.title for lesson in version.lessons] == ["Hello", "Names"]
     assert "<h2>Say hello</h2>" in version.lessons[0].body_html
     true_false = db.session.scalar(select(Question).where(Question.key == "q-tf"))
-    assert [(o.text, o.is_correct) for o in true_false.options] == [("True", True), ("False", False)]
-    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "content.publish")) == 1
+    assert [(o.text, o.is_correct) for o in true_false.options] == [
+        ("True", True),
+        ("False", False),
+    ]
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "content.publish")
+        )
+        == 1
+    )
 
 
 def test_publishing_unchanged_files_changes_nothing(app, db, tmp_path):
@@ -39,13 +51,18 @@ def test_publishing_unchanged_files_changes_nothing(app, db, tmp_path):
 def test_changed_files_make_a_new_current_version_and_keep_the_old(app, db, tmp_path):
     folder = write_module(tmp_path / "modules")
     publish(app)
-    (folder / "lessons/01-hello.md").write_text("## Say hello\n\nLook up, smile and say your name.\n")
+    (folder / "lessons/01-hello.md").write_text(
+        "## Say hello\n\nLook up, smile and say your name.\n"
+    )
     result = publish(app)
     assert "published greeting: version 2" in result.output
     old, new = versions(db)
     module = db.session.scalar(select(Module).where(Module.slug == "greeting"))
     assert module.current_version_id == new.id
-    assert "say your name" in new.lessons[0].body_html and "say your name" not in old.lessons[0].body_html
+    assert (
+        "say your name" in new.lessons[0].body_html
+        and "say your name" not in old.lessons[0].body_html
+    )
 
 
 def test_invalid_module_is_not_published_and_the_previous_version_stays(app, db, tmp_path):
@@ -60,7 +77,10 @@ def test_invalid_module_is_not_published_and_the_previous_version_stays(app, db,
     assert "unchanged farewell" in result.output
     (only,) = versions(db)
     assert only.pass_mark == 80
-    assert db.session.scalar(select(Module.current_version_id).where(Module.slug == "greeting")) == only.id
+    assert (
+        db.session.scalar(select(Module.current_version_id).where(Module.slug == "greeting"))
+        == only.id
+    )
 
 
 def test_lesson_html_is_sanitised_even_if_the_checker_were_bypassed():
@@ -68,5 +88,5 @@ def test_lesson_html_is_sanitised_even_if_the_checker_were_bypassed():
 
     html = render_lesson("Hi <script>alert(1)</script> [x](javascript:alert(1))\n\n> quote")
     assert "<script" not in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html
     assert "<blockquote>" in html

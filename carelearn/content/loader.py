@@ -1,4 +1,5 @@
 """Read one module folder, checking every file, and say exactly where each problem is."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -13,7 +15,12 @@ from jsonschema import Draft202012Validator
 from .markdown import markdown_problems
 from .schema import MODULE_SCHEMA, QUESTIONS_SCHEMA, SLUG_PATTERN
 
+if TYPE_CHECKING:
+    from .quality import QualityReport
+
 HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+# Keys and list indexes leading to a value in a YAML file, e.g. ["questions", 3, "options", 1].
+KeyPath = list[str | int]
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class LessonSource:
     title: str
     minutes: int
     markdown: str
+    file: str  # as module.yml lists it, e.g. lessons/01-hello.md
+    path: Path
 
 
 @dataclass
@@ -41,6 +50,7 @@ class ModuleSource:
     questions: list[dict]
     content_hash: str
     problems: list[Problem] = field(default_factory=list)
+    quality: QualityReport | None = None  # None when the files are too broken to judge
 
 
 def _display(path: Path) -> str:
@@ -80,7 +90,7 @@ class _YamlFile:
             reason = getattr(exc, "problem", None) or str(exc)
             self.problems.append(Problem(path, line, f"not valid YAML: {reason}"))
 
-    def line_of(self, *keys) -> int:
+    def line_of(self, *keys: str | int) -> int:
         """The line of the deepest key or list item on the path that exists."""
         node, line = self.root, 1
         for key in keys:
@@ -89,29 +99,39 @@ class _YamlFile:
                 if pair is None:
                     break
                 line, node = pair[0].start_mark.line + 1, pair[1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and key < len(node.value)
+            ):
                 node = node.value[key]
                 line = node.start_mark.line + 1
             else:
                 break
         return line
 
-    def problem(self, keys, message: str) -> Problem:
+    def problem(self, keys: KeyPath, message: str) -> Problem:
         return Problem(self.path, self.line_of(*keys), message)
 
-    def validate(self, schema: dict) -> bool:
+    def validated(self, schema: dict) -> dict | None:
+        """The file's data if it matches the schema (a mapping at the top), else None."""
         if self.data is None and not self.problems:
             self.problems.append(Problem(self.path, 1, "the file is empty"))
         if self.problems:
-            return False
-        for error in sorted(Draft202012Validator(schema).iter_errors(self.data), key=lambda e: list(e.absolute_path)):
+            return None
+        for error in sorted(
+            Draft202012Validator(schema).iter_errors(self.data), key=lambda e: list(e.absolute_path)
+        ):
             keys = list(error.absolute_path)
             where = ".".join(str(k) for k in keys)
-            self.problems.append(self.problem(keys, f"{where + ': ' if where else ''}{error.message}"))
-        return not self.problems
+            self.problems.append(
+                self.problem(keys, f"{where + ': ' if where else ''}{error.message}")
+            )
+        return None if self.problems else self.data
 
     def html_problems(self) -> None:
         """Flag markup in any text: learners would see it raw, or worse."""
+
         def walk(value, keys):
             if isinstance(value, dict):
                 for k, v in value.items():
@@ -120,7 +140,10 @@ class _YamlFile:
                 for i, v in enumerate(value):
                     walk(v, keys + [i])
             elif isinstance(value, str) and HTML_TAG.search(value):
-                self.problems.append(self.problem(keys, "unsafe HTML: write plain text, not markup"))
+                self.problems.append(
+                    self.problem(keys, "unsafe HTML: write plain text, not markup")
+                )
+
         walk(self.data, [])
 
 
@@ -136,46 +159,73 @@ def content_hash(folder: Path) -> str:
 def load_module(folder: Path) -> ModuleSource:
     problems: list[Problem] = []
     if not re.match(SLUG_PATTERN, folder.name):
-        problems.append(Problem(folder, 1, "folder name must be lower case letters, digits and hyphens"))
+        problems.append(
+            Problem(folder, 1, "folder name must be lower case letters, digits and hyphens")
+        )
 
     meta_file = _YamlFile(folder / "module.yml")
-    meta_ok = meta_file.validate(MODULE_SCHEMA)
-    if meta_ok:
+    meta = meta_file.validated(MODULE_SCHEMA)
+    lessons: list[LessonSource] = []
+    if meta is None:
+        meta = {}
+    else:
         meta_file.html_problems()
-    meta = meta_file.data if meta_ok else {}
-    lessons = _load_lessons(folder, meta_file) if meta_ok else []
+        lessons = _load_lessons(folder, meta_file, meta["lessons"])
     problems += meta_file.problems
 
     questions_file = _YamlFile(folder / "questions.yml")
-    questions = []
-    if questions_file.validate(QUESTIONS_SCHEMA):
+    questions: list[dict] = []
+    quality: QualityReport | None = None
+    quality_breaks: list[Problem] = []
+    questions_data = questions_file.validated(QUESTIONS_SCHEMA)
+    if questions_data is not None:
         questions_file.html_problems()
-        questions = questions_file.data["questions"]
+        questions = questions_data["questions"]
         _check_questions(questions_file, questions, meta)
-    problems += questions_file.problems
+        if meta:
+            # Imported here: the quality rules build on this module's Problem and LessonSource.
+            from .quality import quality_problems
+
+            quality_breaks, quality = quality_problems(
+                meta, questions, lessons, questions_file.problem
+            )
+    problems += questions_file.problems + quality_breaks
 
     return ModuleSource(
-        slug=folder.name, meta=meta, lessons=lessons, questions=questions,
-        content_hash=content_hash(folder), problems=problems,
+        slug=folder.name,
+        meta=meta,
+        lessons=lessons,
+        questions=questions,
+        content_hash=content_hash(folder),
+        problems=problems,
+        quality=quality,
     )
 
 
-def _load_lessons(folder: Path, meta_file: _YamlFile) -> list[LessonSource]:
+def _load_lessons(folder: Path, meta_file: _YamlFile, entries: list[dict]) -> list[LessonSource]:
     lessons = []
     seen = set()
-    for index, entry in enumerate(meta_file.data["lessons"]):
+    for index, entry in enumerate(entries):
         path = (folder / entry["file"]).resolve()
         if entry["file"] in seen:
-            meta_file.problems.append(meta_file.problem(["lessons", index, "file"], f"lesson {entry['file']} is listed twice"))
+            meta_file.problems.append(
+                meta_file.problem(
+                    ["lessons", index, "file"], f"lesson {entry['file']} is listed twice"
+                )
+            )
             continue
         seen.add(entry["file"])
         if not path.is_relative_to(folder.resolve()) or not path.is_file():
-            meta_file.problems.append(meta_file.problem(["lessons", index, "file"], f"lesson file {entry['file']} does not exist"))
+            meta_file.problems.append(
+                meta_file.problem(
+                    ["lessons", index, "file"], f"lesson file {entry['file']} does not exist"
+                )
+            )
             continue
         text = path.read_text(encoding="utf-8")
         for line, message in markdown_problems(text):
             meta_file.problems.append(Problem(path, line, message))
-        lessons.append(LessonSource(entry["title"], entry["minutes"], text))
+        lessons.append(LessonSource(entry["title"], entry["minutes"], text, entry["file"], path))
     return lessons
 
 
@@ -183,24 +233,30 @@ def _check_questions(file: _YamlFile, questions: list[dict], meta: dict) -> None
     ids = Counter(q["id"] for q in questions)
     seen = set()
     for index, q in enumerate(questions):
-        at = ["questions", index]
+        at: KeyPath = ["questions", index]
         if ids[q["id"]] > 1 and q["id"] in seen:
-            file.problems.append(file.problem(at + ["id"], f"question id {q['id']} is used more than once"))
+            file.problems.append(
+                file.problem(at + ["id"], f"question id {q['id']} is used more than once")
+            )
         seen.add(q["id"])
         for message, keys in _question_rule_breaks(q):
             file.problems.append(file.problem(at + keys, message))
         outside = [r for r in q.get("roles", []) if meta and r not in meta["audience"]]
         if outside:
-            file.problems.append(file.problem(at + ["roles"], f"roles {', '.join(outside)} are not in the module's audience"))
+            file.problems.append(
+                file.problem(
+                    at + ["roles"], f"roles {', '.join(outside)} are not in the module's audience"
+                )
+            )
     if meta:
         _check_enough_questions(file, questions, meta)
 
 
-def _question_rule_breaks(q: dict) -> list[tuple[str, list]]:
+def _question_rule_breaks(q: dict) -> list[tuple[str, KeyPath]]:
     kind = q["type"]
     options = q.get("options")
     correct = sum(1 for o in options or [] if o.get("correct"))
-    breaks = []
+    breaks: list[tuple[str, KeyPath]] = []
     if kind in ("single", "multiple", "scenario") and options is None:
         breaks.append((f"a {kind} question needs options", []))
     if kind in ("true_false", "reflection") and options is not None:
@@ -212,7 +268,9 @@ def _question_rule_breaks(q: dict) -> list[tuple[str, list]]:
     if kind == "scenario" and "scenario" not in q:
         breaks.append(("a scenario question needs a scenario", []))
     if kind in ("single", "scenario") and options is not None and correct != 1:
-        breaks.append((f"a {kind} question needs exactly one correct option, not {correct}", ["options"]))
+        breaks.append(
+            (f"a {kind} question needs exactly one correct option, not {correct}", ["options"])
+        )
     if kind == "multiple" and options is not None and correct < 1:
         breaks.append(("a multiple question needs at least one correct option", ["options"]))
     return breaks
@@ -222,12 +280,15 @@ def _check_enough_questions(file: _YamlFile, questions: list[dict], meta: dict) 
     needed = meta["questions_per_attempt"]
     for role in meta["audience"]:
         available = sum(
-            1 for q in questions
+            1
+            for q in questions
             if q["type"] != "reflection" and (not q.get("roles") or role in q["roles"])
         )
         if available < needed:
-            file.problems.append(file.problem(
-                ["questions"],
-                f"role {role} can get only {available} scored questions; "
-                f"questions_per_attempt is {needed}",
-            ))
+            file.problems.append(
+                file.problem(
+                    ["questions"],
+                    f"role {role} can get only {available} scored questions; "
+                    f"questions_per_attempt is {needed}",
+                )
+            )

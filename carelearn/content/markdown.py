@@ -1,4 +1,5 @@
 """Lesson Markdown to safe HTML. Raw HTML is refused by the checker and escaped here anyway."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,27 @@ UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data):", re.IGNORECA
 _parser = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 _ALLOWED_TAGS = {
-    "h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "blockquote", "table", "thead",
-    "tbody", "tr", "th", "td", "code", "pre", "hr", "br", "a",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "pre",
+    "hr",
+    "br",
+    "a",
 }
 
 
@@ -27,13 +47,17 @@ def markdown_problems(markdown_text: str) -> list[tuple[int, str]]:
     for token in tokens:
         line = token.map[0] + 1 if token.map else 1
         if token.type == "html_block":
-            problems.append((line, f"unsafe HTML: raw HTML is not allowed ({token.content.strip()[:40]})"))
+            problems.append(
+                (line, f"unsafe HTML: raw HTML is not allowed ({token.content.strip()[:40]})")
+            )
         elif token.type == "heading_open" and token.tag == "h1":
             problems.append((line, "use '##' or lower for headings: the page supplies the title"))
         elif token.type == "inline":
             for child in token.children or []:
                 if child.type == "html_inline":
-                    problems.append((line, f"unsafe HTML: raw HTML is not allowed ({child.content[:40]})"))
+                    problems.append(
+                        (line, f"unsafe HTML: raw HTML is not allowed ({child.content[:40]})")
+                    )
     for number, text in enumerate(markdown_text.splitlines(), start=1):
         if UNSAFE_LINK.search(text):
             problems.append((number, "unsafe link: only http, https and mailto links are allowed"))

@@ -1,24 +1,39 @@
 """Load checked module folders into the database as new versions, only when their files changed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import func, select
 
+from ..core.audit import record_event
 from ..extensions import db
 from ..models import Lesson, Module, ModuleVersion, Option, Question
-from ..services.audit import record_event
 from .loader import ModuleSource, Problem, load_module, module_folders
 from .markdown import render_lesson
 
 
 @dataclass
-class PublishOutcome:
+class ModulePublished:
+    """A valid module, published as a new version or unchanged since its current one."""
+
     slug: str
-    status: str  # "published", "unchanged" or "invalid"
-    version: ModuleVersion | None = None
-    problems: list[Problem] | None = None
+    status: Literal["published", "unchanged"]
+    version: ModuleVersion
+
+
+@dataclass
+class ModuleInvalid:
+    """A module with problems: skipped, so its last version stays."""
+
+    slug: str
+    problems: list[Problem]
+    status: Literal["invalid"] = "invalid"
+
+
+PublishOutcome = ModulePublished | ModuleInvalid
 
 
 def check_content(content_dir: Path) -> tuple[list[ModuleSource], list[Problem]]:
@@ -29,24 +44,24 @@ def check_content(content_dir: Path) -> tuple[list[ModuleSource], list[Problem]]
 
 def publish_content(content_dir: Path, actor_id: int | None = None) -> list[PublishOutcome]:
     """Publish every valid, changed module; an invalid one is skipped and its last version stays."""
-    outcomes = []
+    outcomes: list[PublishOutcome] = []
     for source in check_content(content_dir)[0]:
         if source.problems:
-            outcomes.append(PublishOutcome(source.slug, "invalid", problems=source.problems))
+            outcomes.append(ModuleInvalid(source.slug, source.problems))
             continue
         outcomes.append(_publish_module(source, actor_id))
     db.session.commit()
     return outcomes
 
 
-def _publish_module(source: ModuleSource, actor_id: int | None) -> PublishOutcome:
+def _publish_module(source: ModuleSource, actor_id: int | None) -> ModulePublished:
     module = db.session.scalar(select(Module).where(Module.slug == source.slug))
     if module is None:
         module = Module(slug=source.slug)
         db.session.add(module)
         db.session.flush()
     elif module.current_version and module.current_version.content_hash == source.content_hash:
-        return PublishOutcome(source.slug, "unchanged", module.current_version)
+        return ModulePublished(source.slug, "unchanged", module.current_version)
 
     latest = db.session.scalar(
         select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == module.id)
@@ -67,19 +82,29 @@ def _publish_module(source: ModuleSource, actor_id: int | None) -> PublishOutcom
     )
     db.session.add(version)
     for position, lesson in enumerate(source.lessons, start=1):
-        db.session.add(Lesson(
-            module_version=version, position=position, title=lesson.title,
-            minutes=lesson.minutes, body_html=render_lesson(lesson.markdown),
-        ))
+        db.session.add(
+            Lesson(
+                module_version=version,
+                position=position,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                body_html=render_lesson(lesson.markdown),
+            )
+        )
     for q in source.questions:
         db.session.add(_build_question(version, q))
     db.session.flush()
     module.current_version = version
     record_event(
-        "content.publish", "module", module.id, actor_id=actor_id,
-        slug=source.slug, version=version.number, label=version.label,
+        "content.publish",
+        "module",
+        module.id,
+        actor_id=actor_id,
+        slug=source.slug,
+        version=version.number,
+        label=version.label,
     )
-    return PublishOutcome(source.slug, "published", version)
+    return ModulePublished(source.slug, "published", version)
 
 
 def _build_question(version: ModuleVersion, q: dict) -> Question:
@@ -91,10 +116,20 @@ def _build_question(version: ModuleVersion, q: dict) -> Question:
     else:
         options = q.get("options", [])
     return Question(
-        module_version=version, key=q["id"], kind=q["type"], scenario=q.get("scenario"),
-        prompt=q["prompt"], explanation=q["explanation"], roles=q.get("roles", []),
+        module_version=version,
+        key=q["id"],
+        kind=q["type"],
+        scenario=q.get("scenario"),
+        prompt=q["prompt"],
+        explanation=q["explanation"],
+        roles=q.get("roles", []),
         options=[
-            Option(position=i, text=o["text"], is_correct=bool(o.get("correct")), feedback=o["feedback"])
+            Option(
+                position=i,
+                text=o["text"],
+                is_correct=bool(o.get("correct")),
+                feedback=o["feedback"],
+            )
             for i, o in enumerate(options, start=1)
         ],
     )

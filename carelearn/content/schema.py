@@ -1,4 +1,5 @@
 """JSON Schemas for module.yml and questions.yml (documented for authors in modules/README.md)."""
+
 from .roles import JOB_ROLES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -9,8 +10,14 @@ MODULE_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "title", "summary", "version", "audience", "estimated_minutes", "pass_mark",
-        "questions_per_attempt", "lessons",
+        "title",
+        "summary",
+        "version",
+        "audience",
+        "estimated_minutes",
+        "pass_mark",
+        "questions_per_attempt",
+        "lessons",
     ],
     "properties": {
         "title": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -59,7 +66,9 @@ QUESTIONS_SCHEMA = {
                 "required": ["id", "type", "prompt", "explanation"],
                 "properties": {
                     "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
-                    "type": {"enum": ["single", "multiple", "true_false", "scenario", "reflection"]},
+                    "type": {
+                        "enum": ["single", "multiple", "true_false", "scenario", "reflection"]
+                    },
                     "roles": {**_role_list, "minItems": 1},
                     "scenario": _text,
                     "prompt": _text,
