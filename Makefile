@@ -39,13 +39,17 @@ $(VENV)/.installed-bench: $(VENV)/.installed setup.cfg
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test node_modules/.installed /usr/bin/chromium
 
-# Demo mode: the development secret key is allowed and demo accounts are seeded.
+# Demo mode: the development secret key is allowed and demo accounts are seeded. The worker
+# (emails into instance/outbox/, daily jobs) runs in the background and stops with the server.
 run: export CARELEARN_DEMO = 1
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) content publish
 	$(FLASK) demo
-	$(FLASK) run --port $(PORT)
+	$(FLASK) worker & worker=$$!; \
+	$(FLASK) run --port $(PORT) & server=$$!; \
+	trap 'kill $$worker $$server 2>/dev/null; wait' EXIT INT TERM; \
+	wait $$server
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -54,8 +58,13 @@ test: install-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
+# Style, one-way imports (pyproject.toml's import-linter contracts), file sizes and types.
 lint: install-test
 	$(BIN)/python -m ruff check carelearn tests benchmarks
+	$(BIN)/python -m ruff format --check carelearn tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/python .ci/file_sizes.py
+	$(BIN)/python .ci/mypy_baseline.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -21,6 +21,7 @@ The quiz row submits a fresh, unsubmitted attempt with every request (prepared b
 answered wrongly, so it is scored and recorded as not passed); the report says how many of the
 requests were fresh submissions.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,20 +54,29 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/carelearn_bench"
 USER_AGENT = "carelearn-bench"
 DEMO_PASSWORD = "carelearn-demo"
-LEARNER, MANAGER, ADMIN = ("reception@carelearn.example", "manager@carelearn.example",
-                           "admin@carelearn.example")
+LEARNER, MANAGER, ADMIN = (
+    "reception@carelearn.example",
+    "manager@carelearn.example",
+    "admin@carelearn.example",
+)
 QUIZ_MODULE = "service-vision"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 # The issue's targets, as ratios of the ceiling measured in the same run.
-TARGETS = {"my training": 0.25, "lesson": 0.25, "quiz submit": 0.25, "dashboard": 0.12,
-           "matrix": 0.12, "matrix filtered": 0.12}
+TARGETS = {
+    "my training": 0.25,
+    "lesson": 0.25,
+    "quiz submit": 0.25,
+    "dashboard": 0.12,
+    "matrix": 0.12,
+    "matrix filtered": 0.12,
+}
 EXPORT_SECONDS, EXPORT_GROWTH_MB, WORKER_RSS_MB = 3.0, 50, 150
 
 
 @dataclass
 class Page:
     name: str
-    who: str | None          # learner, manager, admin, or None (logged out)
+    who: str | None  # learner, manager, admin, or None (logged out)
     method: str
     path: str
     expected: int
@@ -129,27 +139,36 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the database of the last benchmark instead of building it")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database of the last benchmark instead of building it",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     if not 1 <= args.runs <= 10 or not 1 <= args.duration <= 120 or not 1 <= args.connections <= 64:
-        parser.error("keep --runs within 1-10, --duration within 1-120 s, --connections within 1-64")
+        parser.error(
+            "keep --runs within 1-10, --duration within 1-120 s, --connections within 1-64"
+        )
     return args
 
 
 # -- tools -----------------------------------------------------------------------------------
+
 
 def _need_wrk() -> None:
     if shutil.which("wrk"):
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("wrk is missing: installing it with apt-get (Debian package 'wrk')...", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL
+        )
     if not shutil.which("wrk"):
-        sys.exit("This benchmark needs the load tool wrk. On Debian or Ubuntu: "
-                 "sudo apt-get install wrk (elsewhere see https://github.com/wg/wrk).")
+        sys.exit(
+            "This benchmark needs the load tool wrk. On Debian or Ubuntu: "
+            "sudo apt-get install wrk (elsewhere see https://github.com/wg/wrk)."
+        )
 
 
 def _need_gunicorn() -> None:
@@ -160,6 +179,7 @@ def _need_gunicorn() -> None:
 
 
 # -- the database ----------------------------------------------------------------------------
+
 
 def _fresh_database(args) -> str:
     if args.db == "sqlite":
@@ -173,11 +193,16 @@ def _fresh_database(args) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    url = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
-                   .replace("postgresql://", "postgresql+psycopg://", 1))
+    url = make_url(
+        os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES).replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    )
     if "bench" not in (url.database or ""):
-        sys.exit(f"BENCH_DATABASE_URL must name a benchmark database (with 'bench' in its name), "
-                 f"not {url.database!r}: it is dropped and created again.")
+        sys.exit(
+            f"BENCH_DATABASE_URL must name a benchmark database (with 'bench' in its name), "
+            f"not {url.database!r}: it is dropped and created again."
+        )
     if not args.reuse:
         server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with server.connect() as conn:
@@ -188,10 +213,19 @@ def _fresh_database(args) -> str:
 
 
 def _flask(url: str, *args: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "CARELEARN_INSTANCE_DIR": str(ROOT / "instance" / "bench")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CARELEARN_INSTANCE_DIR": str(ROOT / "instance" / "bench"),
+    }
     env.pop("CARELEARN_DEMO", None)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "carelearn", *args], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "carelearn", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _build(url: str, args) -> float:
@@ -222,13 +256,16 @@ def _prepare(url: str) -> dict:
     from sqlalchemy import func, select
 
     from carelearn.models import Completion, Team, User
-    from carelearn.services.permissions import visible_user_ids_query
+    from carelearn.services.reporting.permissions import visible_user_ids_query
 
     with _app(url) as db:
         manager = db.session.scalar(select(User).where(User.email == MANAGER))
         person_id = db.session.scalar(
-            select(Completion.user_id).where(Completion.user_id.in_(visible_user_ids_query(manager)))
-            .group_by(Completion.user_id).order_by(func.count().desc(), Completion.user_id).limit(1)
+            select(Completion.user_id)
+            .where(Completion.user_id.in_(visible_user_ids_query(manager)))
+            .group_by(Completion.user_id)
+            .order_by(func.count().desc(), Completion.user_id)
+            .limit(1)
         )
         team_id = db.session.scalar(select(Team.id).where(Team.name == "Outpatients"))
         return {"person_id": person_id, "team_id": team_id}
@@ -243,17 +280,20 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
     from sqlalchemy import func, insert, select
     from sqlalchemy.orm import selectinload
 
-    from carelearn.demo_scale import reset_sequences
+    from carelearn.core.clock import utcnow
+    from carelearn.demo.scale_rows import reset_sequences
     from carelearn.models import AttemptQuestion, Question, QuizAttempt, User
-    from carelearn.services.clock import utcnow
-    from carelearn.services.learning import current_version
+    from carelearn.services.training.learning import current_version
 
     rng = random.Random(seed)
     with _app(url) as db:
         learner = db.session.scalar(select(User).where(User.email == LEARNER))
         version = current_version(QUIZ_MODULE)
-        bank = db.session.scalars(select(Question).where(Question.module_version_id == version.id)
-                                  .options(selectinload(Question.options))).all()
+        bank = db.session.scalars(
+            select(Question)
+            .where(Question.module_version_id == version.id)
+            .options(selectinload(Question.options))
+        ).all()
         fitting = [q for q in bank if q.fits_role(learner.job_role.slug)]
         scored = [q for q in fitting if q.is_scored]
         reflections = [q for q in fitting if not q.is_scored]
@@ -262,15 +302,29 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
         attempts, items, forms = [], [], []
         for n in range(count):
             attempt_id = next_attempt + n
-            attempts.append({"id": attempt_id, "user_id": learner.id, "module_version_id": version.id,
-                             "started_at": utcnow()})
+            attempts.append(
+                {
+                    "id": attempt_id,
+                    "user_id": learner.id,
+                    "module_version_id": version.id,
+                    "started_at": utcnow(),
+                }
+            )
             fields = []
             drawn = rng.sample(scored, version.questions_per_attempt) + reflections[:1]
             for position, question in enumerate(drawn, start=1):
                 order = [o.id for o in question.options]
                 rng.shuffle(order)
-                items.append({"id": next_item, "attempt_id": attempt_id, "question_id": question.id,
-                              "position": position, "option_order": order, "shared_with_manager": False})
+                items.append(
+                    {
+                        "id": next_item,
+                        "attempt_id": attempt_id,
+                        "question_id": question.id,
+                        "position": position,
+                        "option_order": order,
+                        "shared_with_manager": False,
+                    }
+                )
                 if question.is_scored:
                     wrong = next(o.id for o in question.options if not o.is_correct)
                     fields.append((f"q-{next_item}", str(wrong)))
@@ -280,7 +334,7 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
             forms.append((attempt_id, fields))
         db.session.execute(insert(QuizAttempt.__table__), attempts)
         for start in range(0, len(items), 5000):
-            db.session.execute(insert(AttemptQuestion.__table__), items[start:start + 5000])
+            db.session.execute(insert(AttemptQuestion.__table__), items[start : start + 5000])
         reset_sequences()
         db.session.commit()
     return forms
@@ -292,12 +346,16 @@ def _submitted(url: str, attempt_ids: list[int]) -> int:
     from carelearn.models import QuizAttempt
 
     with _app(url) as db:
-        return db.session.scalar(select(func.count()).where(
-            QuizAttempt.id.between(min(attempt_ids), max(attempt_ids)),
-            QuizAttempt.submitted_at.is_not(None)))
+        return db.session.scalar(
+            select(func.count()).where(
+                QuizAttempt.id.between(min(attempt_ids), max(attempt_ids)),
+                QuizAttempt.submitted_at.is_not(None),
+            )
+        )
 
 
 # -- serving and measuring -------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -308,16 +366,32 @@ def _free_port() -> int:
 class Server:
     """gunicorn with 2 sync workers on a loopback port, stopped by its own process id."""
 
-    def __init__(self, app_spec: str, cwd: Path, env: dict, log: Path, ready_path: str = "/healthz"):
+    def __init__(
+        self, app_spec: str, cwd: Path, env: dict, log: Path, ready_path: str = "/healthz"
+    ):
         import gunicorn
 
         self.port = _free_port()
-        command = [sys.executable, "-m", "gunicorn", "--workers", "2",
-                   "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(log)]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--error-logfile",
+            str(log),
+        ]
         if int(gunicorn.__version__.split(".")[0]) >= 27:
             command.append("--no-control-socket")  # nothing to share with other gunicorns here
-        self.process = subprocess.Popen(command + [app_spec], cwd=cwd, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command + [app_spec],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -429,7 +503,9 @@ class CpuSplit:
     def __exit__(self, *_exc):
         capacity = (time.monotonic() - self.started) * (os.cpu_count() or 1)
         after = (_cpu_seconds(self.workers), _cpu_seconds(self.database), self._children())
-        self.shares = tuple(max(0.0, a - b) / capacity for a, b in zip(after, self.before, strict=True))
+        self.shares = tuple(
+            max(0.0, a - b) / capacity for a, b in zip(after, self.before, strict=True)
+        )
 
 
 def _request(port: int, method: str, path: str, cookie: str = "", body: str = ""):
@@ -472,23 +548,40 @@ def _login(port: int, email: str) -> tuple[str, str]:
 
 def _wrk(port: int, page: Page, cookie: str, args, threads: int = 2) -> Result:
     command = [
-        "wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "60s",
-        "-s", str(BENCH_DIR / "page.lua"), f"http://127.0.0.1:{port}{page.path}", "--",
-        page.method, page.path, str(page.expected), cookie or "-",
-        str(page.bodies) if page.bodies else "-", str(threads),
+        "wrk",
+        f"-t{threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(BENCH_DIR / "page.lua"),
+        f"http://127.0.0.1:{port}{page.path}",
+        "--",
+        page.method,
+        page.path,
+        str(page.expected),
+        cookie or "-",
+        str(page.bodies) if page.bodies else "-",
+        str(threads),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            timeout=args.duration + 120).stdout
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=args.duration + 120
+    ).stdout
     data = json.loads(output.strip().splitlines()[-1])
     return Result(
-        rps=data["requests"] / (data["duration_us"] / 1e6), p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000, requests=data["requests"], unexpected=data["unexpected"],
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        unexpected=data["unexpected"],
         errors=data["socket_errors"],
     )
 
 
 def _ceiling(server: Server, args) -> float:
     """requests/s of the hello-world app: a third as long as a page, at least 5 s."""
+
     class Short:
         connections = args.connections
         duration = max(5, args.duration // 3)
@@ -497,8 +590,11 @@ def _ceiling(server: Server, args) -> float:
 
 
 def _server_env(url: str | None) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CARELEARN_DEMO", "FLASK_DEBUG", "FLASK_APP", "DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CARELEARN_DEMO", "FLASK_DEBUG", "FLASK_APP", "DATABASE_URL")
+    }
     env["SECRET_KEY"] = secrets.token_hex(32)
     if url:
         env["DATABASE_URL"] = url
@@ -518,11 +614,16 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
     hello = Server("hello:create_app()", BENCH_DIR, _server_env(None), work / "hello.log", "/")
     server = Server("carelearn:create_app()", ROOT, _server_env(url), work / "carelearn.log")
     try:
-        cookies = {who: _login(server.port, email)
-                   for who, email in (("learner", LEARNER), ("manager", MANAGER), ("admin", ADMIN))}
+        cookies = {
+            who: _login(server.port, email)
+            for who, email in (("learner", LEARNER), ("manager", MANAGER), ("admin", ADMIN))
+        }
         login_cookie, login_token = _login_form(server.port)
-        (work / "login.txt").write_text("/login\t" + urlencode(
-            {"email": LEARNER, "password": DEMO_PASSWORD, "csrf_token": login_token}) + "\n")
+        (work / "login.txt").write_text(
+            "/login\t"
+            + urlencode({"email": LEARNER, "password": DEMO_PASSWORD, "csrf_token": login_token})
+            + "\n"
+        )
         token = quote(cookies["learner"][1])
         check_form, quiz_forms = quiz_forms[0], quiz_forms[1:]
         with (work / "quiz.txt").open("w") as out:
@@ -535,8 +636,13 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
             Page("quiz submit", "learner", "POST", "/learn/attempts/", 302, work / "quiz.txt"),
             Page("dashboard", "manager", "GET", "/manage/", 200),
             Page("matrix", "manager", "GET", "/manage/matrix", 200),
-            Page("matrix filtered", "manager", "GET",
-                 f"/manage/matrix?team={facts['team_id']}&status=overdue&sort=role", 200),
+            Page(
+                "matrix filtered",
+                "manager",
+                "GET",
+                f"/manage/matrix?team={facts['team_id']}&status=overdue&sort=role",
+                200,
+            ),
             Page("person", "manager", "GET", f"/manage/people/{facts['person_id']}", 200),
             Page("export (whole org)", "admin", "GET", "/manage/completions.csv", 200),
         ]
@@ -547,13 +653,18 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
         with RssWatch(workers) as watch:
             before = dict(watch.peak)
             started = time.monotonic()
-            status, _, body = _request(server.port, "GET", "/manage/completions.csv", cookies["admin"][0])
+            status, _, body = _request(
+                server.port, "GET", "/manage/completions.csv", cookies["admin"][0]
+            )
             run.export_seconds = time.monotonic() - started
         assert status == 200, status
         run.export_rows = body.count(b"\n") - 1
         run.export_growth_mb = max(watch.peak[p] - before[p] for p in workers)
-        print(f"  export: {run.export_rows:,} rows in {run.export_seconds:.2f} s, "
-              f"worker memory +{run.export_growth_mb:.1f} MB", flush=True)
+        print(
+            f"  export: {run.export_rows:,} rows in {run.export_seconds:.2f} s, "
+            f"worker memory +{run.export_growth_mb:.1f} MB",
+            flush=True,
+        )
 
         with RssWatch(workers, every=0.1) as watch:
             run.ceiling.append(_ceiling(hello, args))
@@ -568,10 +679,13 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 run.ceiling.append(_ceiling(hello, args))
                 result.ratio = result.rps / statistics.mean(run.ceiling[-2:])
                 run.pages[page.name] = result
-                print(f"  {page.name:<20} {result.rps:8.1f} requests/s  p50 {result.p50_ms:7.1f} ms"
-                      f"  p99 {result.p99_ms:7.1f} ms  {result.ratio:.3f} × ceiling"
-                      f" ({statistics.mean(run.ceiling[-2:]):,.0f})  CPU {_cpu_text(result.cpu)}"
-                      + (f"  UNEXPECTED {result.unexpected}" if result.unexpected else ""), flush=True)
+                print(
+                    f"  {page.name:<20} {result.rps:8.1f} requests/s  p50 {result.p50_ms:7.1f} ms"
+                    f"  p99 {result.p99_ms:7.1f} ms  {result.ratio:.3f} × ceiling"
+                    f" ({statistics.mean(run.ceiling[-2:]):,.0f})  CPU {_cpu_text(result.cpu)}"
+                    + (f"  UNEXPECTED {result.unexpected}" if result.unexpected else ""),
+                    flush=True,
+                )
                 if page.name == "quiz submit":
                     run.quiz_requests = result.requests
                     run.fresh_submissions = _submitted(url, [a for a, _ in quiz_forms])
@@ -589,15 +703,21 @@ def _check(port: int, page: Page, cookie: str, quiz_form, token: str) -> None:
     path = page.path
     if page.name == "quiz submit":
         attempt_id, fields = quiz_form
-        path, body = f"/learn/attempts/{attempt_id}", f"csrf_token={quote(token)}&{urlencode(fields)}"
+        path, body = (
+            f"/learn/attempts/{attempt_id}",
+            f"csrf_token={quote(token)}&{urlencode(fields)}",
+        )
     elif page.bodies:
         path, body = page.bodies.read_text().split("\n")[0].split("\t")
     status, _, _ = _request(port, page.method, path, cookie, body)
     if status != page.expected:
-        raise SystemExit(f"{page.name}: {page.method} {path} answered {status}, not {page.expected}")
+        raise SystemExit(
+            f"{page.name}: {page.method} {path} answered {status}, not {page.expected}"
+        )
 
 
 # -- reporting -------------------------------------------------------------------------------
+
 
 def _median(values) -> float:
     values = list(values)
@@ -609,16 +729,20 @@ def _report(runs: list[Run], args) -> str:
     lines = [
         "| page | requests/s | p50 ms | p99 ms | × ceiling | target | CPU: app · database · wrk |",
         "|---|---:|---:|---:|---:|---|---|",
-        f"| hello world (ceiling) | {_median(statistics.mean(r.ceiling) for r in runs):,.0f} | | | 1.00 | | |",
+        f"| hello world (ceiling) | {_median(statistics.mean(r.ceiling) for r in runs):,.0f} "
+        "| | | 1.00 | | |",
     ]
     for name in names:
         results = [r.pages[name] for r in runs if name in r.pages]
         ratio = _median(x.ratio for x in results)
         target = TARGETS.get(name)
-        verdict = "" if target is None else f"≥ {target:.2f} {'met' if ratio >= target else '**missed**'}"
+        verdict = (
+            "" if target is None else f"≥ {target:.2f} {'met' if ratio >= target else '**missed**'}"
+        )
         wrong = sum(x.unexpected + x.errors for x in results)
         lines.append(
-            f"| {name} | {_median(x.rps for x in results):,.1f} | {_median(x.p50_ms for x in results):.1f} "
+            f"| {name} | {_median(x.rps for x in results):,.1f} "
+            f"| {_median(x.p50_ms for x in results):.1f} "
             f"| {_median(x.p99_ms for x in results):.1f} | {ratio:.3f} | {verdict}"
             + (f" ({wrong} unexpected responses)" if wrong else "")
             + f" | {_cpu_text(tuple(_median(x.cpu[i] for x in results) for i in range(3)))} |"
@@ -631,16 +755,20 @@ def _report(runs: list[Run], args) -> str:
     lines += [
         "",
         f"- Whole-organisation CSV export, on its own: {runs[0].export_rows:,} rows in "
-        f"{export_s:.2f} s (target under {EXPORT_SECONDS:.0f} s: {'met' if export_s < EXPORT_SECONDS else 'missed'}); "
+        f"{export_s:.2f} s (target under {EXPORT_SECONDS:.0f} s: "
+        f"{'met' if export_s < EXPORT_SECONDS else 'missed'}); "
         f"worker memory growth {growth:.1f} MB (target under {EXPORT_GROWTH_MB} MB: "
         f"{'met' if growth < EXPORT_GROWTH_MB else 'missed'}).",
         f"- Worker RSS: peak {_median(r.peak_rss_mb for r in runs):.0f} MB during the pages, "
         f"{rss:.0f} MB after the run (target under {WORKER_RSS_MB} MB: "
         f"{'met' if rss < WORKER_RSS_MB else 'missed'}).",
-        "- Quiz submit: " + (
-            "every request submitted a fresh attempt (scored, not passed)." if fresh >= quiz else
-            f"{fresh:,} of {quiz:,} requests submitted a fresh attempt (scored, not passed); the "
-            "rest submitted one again, which changes nothing."),
+        "- Quiz submit: "
+        + (
+            "every request submitted a fresh attempt (scored, not passed)."
+            if fresh >= quiz
+            else f"{fresh:,} of {quiz:,} requests submitted a fresh attempt (scored, not "
+            "passed); the rest submitted one again, which changes nothing."
+        ),
     ]
     return "\n".join(lines)
 
@@ -656,42 +784,65 @@ def _machine(url: str) -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    memory = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     os_name = platform.platform()
     release = Path("/etc/os-release")
     if release.exists():
-        os_name = dict(re.findall(r'^(\w+)="?([^"\n]*)"?$', release.read_text(), re.M)).get("PRETTY_NAME", os_name)
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].split(" [")[0]
+        os_name = dict(re.findall(r'^(\w+)="?([^"\n]*)"?$', release.read_text(), re.M)).get(
+            "PRETTY_NAME", os_name
+        )
+    wrk = (
+        subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+        .stdout.split("\n")[0]
+        .split(" [")[0]
+    )
     import gunicorn
 
     database = f"SQLite {sqlite3.sqlite_version}"
     if url.startswith("postgresql"):
         with _app(url) as db:
-            database = db.session.execute(__import__("sqlalchemy").text("SHOW server_version")).scalar()
+            database = db.session.execute(
+                __import__("sqlalchemy").text("SHOW server_version")
+            ).scalar()
             database = f"PostgreSQL {database.split()[0]}"
-    return (f"{cpu}, {os.cpu_count()} cores, {memory / 1024:.0f} GB RAM; {os_name}; "
-            f"Python {platform.python_version()}, gunicorn {gunicorn.__version__} (2 sync workers), "
-            f"{wrk}, {database}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory / 1024:.0f} GB RAM; {os_name}; "
+        f"Python {platform.python_version()}, gunicorn {gunicorn.__version__} (2 sync workers), "
+        f"{wrk}, {database}"
+    )
 
 
 def _write_docs(args, url: str, build_seconds: float, runs: list[Run], table: str) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join([
-        f"<!-- results:{args.db} -->",
-        f"### {'SQLite' if args.db == 'sqlite' else 'PostgreSQL'}",
-        "",
-        f"{when}. {_machine(url)}.",
-        f"{args.staff:,} staff (seed {args.seed})"
-        + (f", built in {build_seconds:.0f} s" if build_seconds else "")
-        + f"; {len(runs)} runs of {args.duration} s per page at {args.connections} connections; medians.",
-        "",
-        table,
-        f"<!-- /results:{args.db} -->",
-    ])
+    section = "\n".join(
+        [
+            f"<!-- results:{args.db} -->",
+            f"### {'SQLite' if args.db == 'sqlite' else 'PostgreSQL'}",
+            "",
+            f"{when}. {_machine(url)}.",
+            f"{args.staff:,} staff (seed {args.seed})"
+            + (f", built in {build_seconds:.0f} s" if build_seconds else "")
+            + f"; {len(runs)} runs of {args.duration} s per page at {args.connections} "
+            "connections; medians.",
+            "",
+            table,
+            f"<!-- /results:{args.db} -->",
+        ]
+    )
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n## Results\n"
     pattern = re.compile(rf"<!-- results:{args.db} -->.*?<!-- /results:{args.db} -->", re.S)
-    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    text = (
+        pattern.sub(lambda _m: section, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section + "\n"
+    )
     DOCS.write_text(text)
 
 

@@ -1,4 +1,5 @@
 """The ceiling: the smallest Flask app, served the same way as CareLearn in the benchmark."""
+
 from flask import Flask
 
 

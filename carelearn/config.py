@@ -1,9 +1,14 @@
 """Settings read from the environment, with defaults that are safe for a laptop demo."""
+
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -18,7 +23,7 @@ def _normalise_database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -76,6 +81,37 @@ def _whole_number(env, name: str, default: int) -> int:
     return int(value)
 
 
+def _seconds(env, name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 24 * 60 * 60:
+        raise ConfigError(f"{name} must be a number of seconds such as 1 or 0.5, not {value!r}.")
+    return seconds
+
+
+def _worker_config(env) -> dict:
+    """The background worker (`flask worker`): how it polls, claims and schedules."""
+    hour = _whole_number(env, "CARELEARN_DAILY_JOBS_HOUR", 6)
+    if hour > 23:
+        raise ConfigError(f"CARELEARN_DAILY_JOBS_HOUR must be an hour from 0 to 23, not {hour}.")
+    batch_size = _whole_number(env, "CARELEARN_WORKER_BATCH_SIZE", 50)
+    if batch_size < 1:
+        raise ConfigError("CARELEARN_WORKER_BATCH_SIZE must be at least 1.")
+    return {
+        "WORKER_POLL_SECONDS": _seconds(env, "CARELEARN_WORKER_POLL_SECONDS", 1.0),
+        # Emails sent over one connection to the mail server, then it is closed.
+        "WORKER_BATCH_SIZE": batch_size,
+        # How long a worker's claim holds: after it, work of a worker that died is taken up.
+        "WORKER_LEASE_SECONDS": _seconds(env, "CARELEARN_WORKER_LEASE_SECONDS", 300.0),
+        "DAILY_JOBS_HOUR": hour,  # UTC
+    }
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     overrides = overrides or {}
@@ -105,6 +141,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Idle connections are checked before use (see database.py), not every one every time.
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         **_mail_config(env, instance_path),
+        **_worker_config(env),
     }
     config.update(overrides)
     return config
@@ -116,9 +153,19 @@ def _running_maintenance_command() -> bool:
 
 
 def check_secret_key(config: dict, debug: bool) -> None:
-    allowed = debug or config.get("TESTING") or config.get("DEMO_MODE") or _running_maintenance_command()
+    allowed = (
+        debug or config.get("TESTING") or config.get("DEMO_MODE") or _running_maintenance_command()
+    )
     if config["SECRET_KEY"] == DEV_SECRET_KEY and not allowed:
         raise ConfigError(
             "SECRET_KEY is not set. Set it to a long random value, for example the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
+
+
+def signing_key(app: Flask) -> bytes:
+    """The secret key as bytes, for signing cookies and tokens (Flask allows str or bytes)."""
+    key = app.secret_key
+    if key is None:
+        raise ConfigError("SECRET_KEY is not set.")
+    return key if isinstance(key, bytes) else key.encode()

@@ -1,4 +1,5 @@
 """Error pages in the site's layout; a database outage gets a calm 'try again' page."""
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -6,14 +7,31 @@ from sqlalchemy.exc import OperationalError
 from .extensions import db
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask your training lead."),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
+    403: (
+        "You do not have access to this page",
+        "If you think you should, ask your training lead.",
+    ),
     404: ("Page not found", "The link may be old, or the page may have moved."),
-    413: ("That was too large to send", "Files and forms can be up to 4 MB. Go back and try a smaller file."),
-    429: ("Too many tries in a row", "To keep accounts safe, CareLearn pauses after several tries in a row. Wait a few minutes, then try again. If you have forgotten your password, your training lead can help."),
+    413: (
+        "That was too large to send",
+        "Files and forms can be up to 4 MB. Go back and try a smaller file.",
+    ),
+    429: (
+        "Too many tries in a row",
+        "To keep accounts safe, CareLearn pauses after several tries in a row. Wait a few "
+        "minutes, then try again. If you have forgotten your password, your training lead can "
+        "help.",
+    ),
     405: ("That did not work", "Go back and try again."),
     500: ("Something went wrong on our side", "It has been logged. Please try again in a minute."),
-    503: ("CareLearn is busy or being looked after", "Nothing you did caused this. Please try again in a minute: your progress is saved."),
+    503: (
+        "CareLearn is busy or being looked after",
+        "Nothing you did caused this. Please try again in a minute: your progress is saved.",
+    ),
 }
 
 
@@ -36,9 +54,11 @@ def init_app(app: Flask) -> None:
     def _form_expired(error):
         app.logger.info("CSRF refused: %s", error.description)
         return render_template(
-            "errors/error.html", code=400, title="This form has expired",
+            "errors/error.html",
+            code=400,
+            title="This form has expired",
             advice="For your security, forms time out or must come from this site. "
-                   "Go back, reload the page and try again.",
+            "Go back, reload the page and try again.",
         ), 400
 
     @app.errorhandler(OperationalError)

@@ -1,4 +1,5 @@
 """A health check for load balancers and uptime monitors."""
+
 from flask import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError

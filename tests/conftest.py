@@ -1,4 +1,5 @@
 """Fixtures: a fresh database for every test, on SQLite or on the PostgreSQL in DATABASE_URL."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from carelearn import create_app
+from carelearn.core import clock
 from carelearn.extensions import db as _db
-from carelearn.services import clock
 from tests import factories
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -72,15 +73,17 @@ class RequestIsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_template, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": _fresh_database(database_template, tmp_path),
-        "SECRET_KEY": "test-secret-key",
-        "CONTENT_DIR": str(tmp_path / "modules"),
-        # Email goes to this test's own outbox, never to a mail server set in the environment.
-        "SMTP_HOST": "",
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _fresh_database(database_template, tmp_path),
+            "SECRET_KEY": "test-secret-key",
+            "CONTENT_DIR": str(tmp_path / "modules"),
+            # Email goes to this test's own outbox, never to a mail server set in the environment.
+            "SMTP_HOST": "",
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+        }
+    )
     app.test_client_class = RequestIsolatedClient
     with app.app_context():
         yield app
@@ -132,7 +135,9 @@ def count_queries(db):
     return counting
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_FIELD = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client, path: str = "/login") -> str:
@@ -151,9 +156,11 @@ def login(client, email: str, password: str = factories.PASSWORD, next_path: str
 @pytest.fixture
 def logged_in(app, make):
     """Log `user` in through the real login form, in a new browser; returns its client."""
+
     def _login(user):
         client = app.test_client()
         response = login(client, user.email)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
+
     return _login

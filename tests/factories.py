@@ -1,4 +1,5 @@
 """Test data built straight into the database. Each function returns what it made."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,20 +21,31 @@ from carelearn.models import (
     QuizAttempt,
     User,
 )
-from carelearn.services.accounts import ensure_job_roles
+from carelearn.services.people.accounts import ensure_job_roles
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: hashing is slow on purpose
 _sequence = itertools.count(1)
 
 
-def user(*, email: str | None = None, name: str | None = None, role: str = "receptionist",
-         app_role: AppRole = AppRole.LEARNER, active: bool = True, commit: bool = True) -> User:
+def user(
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    role: str = "receptionist",
+    app_role: AppRole = AppRole.LEARNER,
+    active: bool = True,
+    commit: bool = True,
+) -> User:
     n = next(_sequence)
     roles = ensure_job_roles()
     person = User(
-        email=email or f"person{n}@example.org", name=name or f"Person {n}",
-        job_role=roles[role], app_role=app_role, active=active, start_date=date(2025, 1, 6),
+        email=email or f"person{n}@example.org",
+        name=name or f"Person {n}",
+        job_role=roles[role],
+        app_role=app_role,
+        active=active,
+        start_date=date(2025, 1, 6),
     )
     person.password_hash = _PASSWORD_HASH
     db.session.add(person)
@@ -48,25 +60,48 @@ def users(count: int, role: str = "receptionist") -> list[User]:
     return people
 
 
-def module(*, slug: str | None = None, title: str | None = None, lessons: int = 2,
-           questions: int = 4, questions_per_attempt: int = 3, pass_mark: int = 80,
-           audience: list[str] | None = None, recertify_after_months: int | None = 12,
-           role_variants: dict[str, int] | None = None, reflection: bool = True,
-           kinds: tuple[str, ...] = ("scenario", "single", "multiple", "true_false")) -> ModuleVersion:
+def module(
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    lessons: int = 2,
+    questions: int = 4,
+    questions_per_attempt: int = 3,
+    pass_mark: int = 80,
+    audience: list[str] | None = None,
+    recertify_after_months: int | None = 12,
+    role_variants: dict[str, int] | None = None,
+    reflection: bool = True,
+    kinds: tuple[str, ...] = ("scenario", "single", "multiple", "true_false"),
+) -> ModuleVersion:
     """A published module with `questions` scored questions for everyone, plus role variants."""
     n = next(_sequence)
     slug = slug or f"module-{n}"
     mod = Module(slug=slug)
     version = ModuleVersion(
-        module=mod, number=1, label="1.0", content_hash=f"hash-{n}", title=title or f"Module {n}",
-        summary="A module made for a test.", audience=audience or list(JOB_ROLES),
-        estimated_minutes=5 * lessons, pass_mark=pass_mark,
-        questions_per_attempt=questions_per_attempt, recertify_after_months=recertify_after_months,
+        module=mod,
+        number=1,
+        label="1.0",
+        content_hash=f"hash-{n}",
+        title=title or f"Module {n}",
+        summary="A module made for a test.",
+        audience=audience or list(JOB_ROLES),
+        estimated_minutes=5 * lessons,
+        pass_mark=pass_mark,
+        questions_per_attempt=questions_per_attempt,
+        recertify_after_months=recertify_after_months,
     )
     db.session.add(version)
     for position in range(1, lessons + 1):
-        db.session.add(Lesson(module_version=version, position=position, title=f"Lesson {position}",
-                              minutes=5, body_html=f"<p>Body of lesson {position} of {slug}.</p>"))
+        db.session.add(
+            Lesson(
+                module_version=version,
+                position=position,
+                title=f"Lesson {position}",
+                minutes=5,
+                body_html=f"<p>Body of lesson {position} of {slug}.</p>",
+            )
+        )
     specs = [(f"q{i}", kinds[i % len(kinds)], []) for i in range(questions)]
     for role, count in (role_variants or {}).items():
         specs += [(f"{role}-q{i}", "single", [role]) for i in range(count)]
@@ -88,20 +123,36 @@ def question(version: ModuleVersion, key: str, kind: str, roles: list[str]) -> Q
     elif kind == "multiple":
         options = [(f"{key} choice A", True), (f"{key} choice B", True), (f"{key} choice C", False)]
     else:
-        options = [(f"{key} choice A", True), (f"{key} choice B", False), (f"{key} choice C", False)]
+        options = [
+            (f"{key} choice A", True),
+            (f"{key} choice B", False),
+            (f"{key} choice C", False),
+        ]
     return Question(
-        module_version=version, key=key, kind=kind, prompt=f"Prompt {key}?",
+        module_version=version,
+        key=key,
+        kind=kind,
+        prompt=f"Prompt {key}?",
         scenario="A situation." if kind == "scenario" else None,
-        explanation=f"Explanation of {key}.", roles=roles,
-        options=[Option(position=i, text=t, is_correct=c, feedback=f"Feedback {key} {i}.")
-                 for i, (t, c) in enumerate(options, start=1)],
+        explanation=f"Explanation of {key}.",
+        roles=roles,
+        options=[
+            Option(position=i, text=t, is_correct=c, feedback=f"Feedback {key} {i}.")
+            for i, (t, c) in enumerate(options, start=1)
+        ],
     )
 
 
 def finish_lessons(person: User, version: ModuleVersion) -> None:
     for lesson in version.lessons:
-        db.session.add(LessonProgress(user_id=person.id, lesson_id=lesson.id,
-                                      module_id=version.module_id, completed_at=db.func.now()))
+        db.session.add(
+            LessonProgress(
+                user_id=person.id,
+                lesson_id=lesson.id,
+                module_id=version.module_id,
+                completed_at=db.func.now(),
+            )
+        )
     db.session.commit()
 
 
@@ -175,15 +226,28 @@ def bulk_staff(team_, count: int, role: str = "receptionist") -> list[int]:
 
     batch = next(_sequence)
     role_id = ensure_job_roles()[role].id
-    db.session.execute(insert(User.__table__), [
-        {"email": f"bulk{batch}-{i:05d}@example.org", "name": f"Bulk {batch} {i:05d}",
-         "password_hash": _PASSWORD_HASH, "job_role_id": role_id, "app_role": AppRole.LEARNER.value,
-         "active": True, "start_date": date(2025, 1, 6)}
-        for i in range(count)
-    ])
-    ids = db.session.scalars(select(User.id).where(User.email.like(f"bulk{batch}-%")).order_by(User.id)).all()
+    db.session.execute(
+        insert(User.__table__),
+        [
+            {
+                "email": f"bulk{batch}-{i:05d}@example.org",
+                "name": f"Bulk {batch} {i:05d}",
+                "password_hash": _PASSWORD_HASH,
+                "job_role_id": role_id,
+                "app_role": AppRole.LEARNER.value,
+                "active": True,
+                "start_date": date(2025, 1, 6),
+            }
+            for i in range(count)
+        ],
+    )
+    ids = db.session.scalars(
+        select(User.id).where(User.email.like(f"bulk{batch}-%")).order_by(User.id)
+    ).all()
     if team_ is not None:
-        db.session.execute(insert(TeamMembership.__table__), [{"user_id": i, "team_id": team_.id} for i in ids])
+        db.session.execute(
+            insert(TeamMembership.__table__), [{"user_id": i, "team_id": team_.id} for i in ids]
+        )
     db.session.commit()
     return list(ids)
 
@@ -194,7 +258,8 @@ def bulk_records(user_ids: list[int], versions, **fields) -> None:
 
     from carelearn.models import TrainingRecord
 
-    db.session.execute(insert(TrainingRecord.__table__), [
-        {"user_id": u, "module_id": v.module_id, **fields} for u in user_ids for v in versions
-    ])
+    db.session.execute(
+        insert(TrainingRecord.__table__),
+        [{"user_id": u, "module_id": v.module_id, **fields} for u in user_ids for v in versions],
+    )
     db.session.commit()

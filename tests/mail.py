@@ -1,6 +1,8 @@
 """Reading the email the app sent: from the outbox folder, or from a real local SMTP server."""
+
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from contextlib import contextmanager
@@ -13,16 +15,27 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from carelearn.core.outbox import deliver_batch
+
 LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
+def deliver_queued_email() -> int:
+    """What the worker does next (in the current app context): send every email that is due."""
+    return deliver_batch("tests", limit=10_000)
+
+
 def outbox_messages(app) -> list[EmailMessage]:
-    """Every message written to the app's outbox folder, oldest first."""
+    """Every message written to the app's outbox folder, oldest first, once the worker has
+    delivered what is queued."""
+    deliver_queued_email()
     outbox = Path(app.config["OUTBOX_DIR"])
     if not outbox.exists():
         return []
-    return [message_from_bytes(p.read_bytes(), policy=default_policy)
-            for p in sorted(outbox.glob("*.eml"))]
+    return [
+        message_from_bytes(p.read_bytes(), policy=default_policy)
+        for p in sorted(outbox.glob("*.eml"))
+    ]
 
 
 def text_of(message: EmailMessage) -> str:
@@ -53,6 +66,13 @@ class Collector:
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    connections: int = 0
+    data_delay: float = 0.0  # seconds to wait before answering each message, like a busy server
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1  # one EHLO per connection: these servers offer no STARTTLS
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -61,10 +81,15 @@ class Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append(Received(
-            envelope.mail_from, list(envelope.rcpt_tos),
-            message_from_bytes(envelope.content, policy=default_policy),
-        ))
+        self.received.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                message_from_bytes(envelope.content, policy=default_policy),
+            )
+        )
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[EmailMessage]:
@@ -94,6 +119,7 @@ def running_smtp_server(credentials: tuple[str, str] | None = None):
     handler = Collector()
     kwargs = {}
     if credentials is not None:
+
         def authenticator(_server, _session, _envelope, _mechanism, auth_data):
             if not isinstance(auth_data, LoginPassword):
                 return AuthResult(success=False, handled=False)
@@ -101,9 +127,13 @@ def running_smtp_server(credentials: tuple[str, str] | None = None):
             handler.logins.append(login)
             # handled=False: the server itself answers 235 or 535.
             return AuthResult(success=login == credentials, handled=False)
+
         # PLAIN only: after a refused PLAIN, smtplib would try LOGIN, which this server stalls on.
-        kwargs = {"authenticator": authenticator, "auth_require_tls": False,
-                  "auth_exclude_mechanism": ["LOGIN"]}
+        kwargs = {
+            "authenticator": authenticator,
+            "auth_require_tls": False,
+            "auth_exclude_mechanism": ["LOGIN"],
+        }
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     try:
@@ -114,6 +144,9 @@ def running_smtp_server(credentials: tuple[str, str] | None = None):
 
 def use_smtp_server(app, server: SMTPServer, user: str = "", password: str = "") -> None:
     app.config.update(
-        SMTP_HOST=server.host, SMTP_PORT=server.port, SMTP_USER=user, SMTP_PASSWORD=password,
+        SMTP_HOST=server.host,
+        SMTP_PORT=server.port,
+        SMTP_USER=user,
+        SMTP_PASSWORD=password,
         SMTP_STARTTLS=False,
     )

@@ -1,8 +1,10 @@
 """Assignments, onboarding rules, recertification, and the training records they keep."""
+
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from carelearn.core import clock
 from carelearn.models import (
     Assignment,
     LearningPath,
@@ -12,11 +14,13 @@ from carelearn.models import (
     TeamMembership,
     TrainingRecord,
 )
-from carelearn.services import clock
-from carelearn.services.accounts import ensure_job_roles
-from carelearn.services.assignments import assign_modules, create_recertification_assignments
-from carelearn.services.onboarding import apply_onboarding_rules
-from carelearn.services.status import Status
+from carelearn.services.onboarding.assignments import (
+    assign_modules,
+    create_recertification_assignments,
+)
+from carelearn.services.onboarding.rules import apply_onboarding_rules
+from carelearn.services.people.accounts import ensure_job_roles
+from carelearn.services.training.status import Status
 from tests.conftest import csrf_token
 from tests.factories import answers
 
@@ -27,7 +31,9 @@ def count(db, model):
 
 def make_path(db, name, versions):
     path = LearningPath(name=name)
-    path.steps = [LearningPathStep(module_id=v.module_id, position=i) for i, v in enumerate(versions, 1)]
+    path.steps = [
+        LearningPathStep(module_id=v.module_id, position=i) for i, v in enumerate(versions, 1)
+    ]
     db.session.add(path)
     db.session.commit()
     return path
@@ -36,7 +42,9 @@ def make_path(db, name, versions):
 def test_assigning_twice_changes_nothing_and_keeps_a_record(db, make):
     version = make.module()
     people = make.users(3)
-    first = assign_modules([p.id for p in people], [version.module_id], date(2026, 7, 1), actor_id=None)
+    first = assign_modules(
+        [p.id for p in people], [version.module_id], date(2026, 7, 1), actor_id=None
+    )
     second = assign_modules([p.id for p in people], [version.module_id], date(2026, 8, 1))
     assert (first.created, first.already_assigned) == (3, 0)
     assert (second.created, second.already_assigned) == (0, 3)
@@ -49,15 +57,22 @@ def test_onboarding_rule_assigns_a_path_due_from_the_start_date(db, make):
     roles = ensure_job_roles()
     first, second = make.module(), make.module()
     path = make_path(db, "Front desk onboarding", [first, second])
-    db.session.add(OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=28))
+    db.session.add(
+        OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=28)
+    )
     db.session.commit()
     receptionist = make.user(role="receptionist")  # starts 6 Jan 2025
     porter = make.user(role="porter")
 
     assert apply_onboarding_rules() == 2
-    due = db.session.scalars(select(Assignment.due_on).where(Assignment.user_id == receptionist.id)).all()
+    due = db.session.scalars(
+        select(Assignment.due_on).where(Assignment.user_id == receptionist.id)
+    ).all()
     assert due == [date(2025, 2, 3), date(2025, 2, 3)]
-    assert count(db, Assignment) == 2 and porter.id not in db.session.scalars(select(Assignment.user_id)).all()
+    assert (
+        count(db, Assignment) == 2
+        and porter.id not in db.session.scalars(select(Assignment.user_id)).all()
+    )
     assert apply_onboarding_rules() == 0  # applying twice changes nothing
     assert count(db, Assignment) == 2
 
@@ -66,7 +81,9 @@ def test_staff_who_started_long_ago_get_the_full_time_from_today(db, make):
     clock.freeze(datetime(2026, 5, 1, 9, 0))
     roles = ensure_job_roles()
     path = make_path(db, "Front desk", [make.module()])
-    db.session.add(OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=28))
+    db.session.add(
+        OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=28)
+    )
     db.session.commit()
     make.user(role="receptionist")  # started 6 Jan 2025
     apply_onboarding_rules()
@@ -82,10 +99,16 @@ def test_onboarding_rule_limited_to_a_team_includes_its_sub_teams(db, make):
     elsewhere = Team(name="Clinic", kind="department")
     db.session.add_all([ward, bay, elsewhere])
     db.session.flush()
-    db.session.add(OnboardingRule(job_role_id=roles["nurse"].id, team_id=ward.id, path_id=path.id, due_days=0))
+    db.session.add(
+        OnboardingRule(job_role_id=roles["nurse"].id, team_id=ward.id, path_id=path.id, due_days=0)
+    )
     inside, outside = make.user(role="nurse"), make.user(role="nurse")
-    db.session.add_all([TeamMembership(user_id=inside.id, team_id=bay.id),
-                        TeamMembership(user_id=outside.id, team_id=elsewhere.id)])
+    db.session.add_all(
+        [
+            TeamMembership(user_id=inside.id, team_id=bay.id),
+            TeamMembership(user_id=outside.id, team_id=elsewhere.id),
+        ]
+    )
     db.session.commit()
     apply_onboarding_rules()
     assert db.session.scalars(select(Assignment.user_id)).all() == [inside.id]
@@ -111,7 +134,11 @@ def test_completion_closes_assignments_and_updates_the_record(db, make, logged_i
     make.finish_lessons(person, version)
     client = logged_in(person)
     token = csrf_token(client, "/learn")
-    attempt_id = int(client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token}).headers["Location"].rsplit("/", 1)[1])
+    attempt_id = int(
+        client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     from carelearn.models import QuizAttempt
 
     form = answers(db.session.get(QuizAttempt, attempt_id))
@@ -120,7 +147,11 @@ def test_completion_closes_assignments_and_updates_the_record(db, make, logged_i
     db.session.expire_all()
     record = db.session.scalar(select(TrainingRecord).where(TrainingRecord.user_id == person.id))
     assert (record.completed_on, record.expires_on, record.score_percent, record.due_on) == (
-        date(2026, 3, 1), date(2027, 3, 1), 100, None)
+        date(2026, 3, 1),
+        date(2027, 3, 1),
+        100,
+        None,
+    )
     assert db.session.scalar(select(Assignment.completed_at)) is not None
 
 
@@ -129,15 +160,28 @@ def test_expired_completion_gets_a_recertification_assignment_once(app, db, make
 
     version = make.module(recertify_after_months=12)
     person = make.user()
-    attempt = QuizAttempt(user_id=person.id, module_version_id=version.id, submitted_at=datetime(2025, 5, 1),
-                          score_percent=100, passed=True)
+    attempt = QuizAttempt(
+        user_id=person.id,
+        module_version_id=version.id,
+        submitted_at=datetime(2025, 5, 1),
+        score_percent=100,
+        passed=True,
+    )
     db.session.add(attempt)
     db.session.flush()
-    db.session.add(Completion(user_id=person.id, module_id=version.module_id, module_version_id=version.id,
-                              attempt_id=attempt.id, completed_on=date(2025, 5, 1), score_percent=100,
-                              expires_on=date(2026, 5, 1)))
+    db.session.add(
+        Completion(
+            user_id=person.id,
+            module_id=version.module_id,
+            module_version_id=version.id,
+            attempt_id=attempt.id,
+            completed_on=date(2025, 5, 1),
+            score_percent=100,
+            expires_on=date(2026, 5, 1),
+        )
+    )
     db.session.commit()
-    assert create_recertification_assignments(date(2026, 4, 30)) == 0   # not expired yet
+    assert create_recertification_assignments(date(2026, 4, 30)) == 0  # not expired yet
     assert create_recertification_assignments(date(2026, 5, 1)) == 1
     assert create_recertification_assignments(date(2026, 5, 2)) == 0
     assignment = db.session.scalar(select(Assignment))

@@ -1,8 +1,9 @@
 """The audit trail: events commit and roll back with the change they describe."""
+
 from sqlalchemy import select
 
+from carelearn.core.audit import record_event
 from carelearn.models import AuditEvent
-from carelearn.services.audit import record_event
 
 
 def actions(db) -> list[str]:

@@ -1,14 +1,16 @@
 """Cached pages are never stale: managers' figures and lists, and learners' published content."""
+
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import update
 
+from carelearn.core import clock
+from carelearn.core.freshness import stamp
 from carelearn.models import AppRole, TeamMembership, User
-from carelearn.services import clock
-from carelearn.services.assignments import assign_modules
-from carelearn.services.freshness import stamp
-from carelearn.services.people import rename_team, set_active
+from carelearn.services.onboarding.assignments import assign_modules
+from carelearn.services.people.people import set_active
+from carelearn.services.people.teams import rename_team
 
 
 @pytest.fixture
@@ -23,13 +25,20 @@ def org(make, db):
     amy, zed = make.user(name="Amy Ahmed"), make.user(name="Zed Outsider")
     make.join(amy, ours)
     make.join(zed, theirs)
-    return {"manager": manager, "admin": admin, "amy": amy, "zed": zed, "ours": ours,
-            "theirs": theirs, "version": version}
+    return {
+        "manager": manager,
+        "admin": admin,
+        "amy": amy,
+        "zed": zed,
+        "ours": ours,
+        "theirs": theirs,
+        "version": version,
+    }
 
 
 def figures(client) -> str:
     html = client.get("/manage/").get_data(as_text=True)
-    return html[html.index("figure-grid"):html.index("</ul>", html.index("figure-grid"))]
+    return html[html.index("figure-grid") : html.index("</ul>", html.index("figure-grid"))]
 
 
 def test_a_change_in_view_changes_the_stamp_and_one_elsewhere_does_not(org, db):
@@ -91,13 +100,26 @@ def test_a_publish_reaches_learners_and_managers_at_once(org, db, logged_in):
     assert "Active listening</th>" in manager.get("/manage/matrix").get_data(as_text=True)
     old = org["version"]
     assert "Part 1" not in client.get(f"/learn/{old.slug}/lessons/1").get_data(as_text=True)
-    newer = ModuleVersion(module_id=old.module_id, number=2, label="2.0", content_hash="changed",
-                          title="Listening well", summary=old.summary, audience=old.audience,
-                          estimated_minutes=5, pass_mark=80, questions_per_attempt=3,
-                          recertify_after_months=12)
+    newer = ModuleVersion(
+        module_id=old.module_id,
+        number=2,
+        label="2.0",
+        content_hash="changed",
+        title="Listening well",
+        summary=old.summary,
+        audience=old.audience,
+        estimated_minutes=5,
+        pass_mark=80,
+        questions_per_attempt=3,
+        recertify_after_months=12,
+    )
     db.session.add(newer)
-    db.session.add_all(Lesson(module_version=newer, position=n, title=f"Part {n}", minutes=5,
-                              body_html="<p>New.</p>") for n in (1, 2))
+    db.session.add_all(
+        Lesson(
+            module_version=newer, position=n, title=f"Part {n}", minutes=5, body_html="<p>New.</p>"
+        )
+        for n in (1, 2)
+    )
     db.session.flush()
     old.module.current_version = newer  # as publishing a changed module does
     db.session.commit()
@@ -110,7 +132,7 @@ def test_a_publish_reaches_learners_and_managers_at_once(org, db, logged_in):
 
 def test_managing_another_team_or_moving_one_is_seen_at_once(org, db, make, logged_in):
     from carelearn.models import TeamManager
-    from carelearn.services.people import move_team
+    from carelearn.services.people.teams import move_team
 
     client = logged_in(org["manager"])
     assert "Zed Outsider" not in client.get("/manage/matrix").get_data(as_text=True)
@@ -131,3 +153,80 @@ def test_managing_another_team_or_moving_one_is_seen_at_once(org, db, make, logg
     move_team(ward, org["theirs"].id)
     db.session.commit()
     assert "Yan Young" not in client.get("/manage/matrix").get_data(as_text=True)
+
+
+def test_writes_made_outside_the_app_are_seen_at_the_next_request(org, db, make, logged_in):
+    """A rename, a completion and a team move made in plain SQL by another program (psql, a
+    script, a migration) reach the cached dashboard, matrix and person page at once."""
+    from sqlalchemy import create_engine
+
+    ward = make.team("Ward 9", "team", org["theirs"])
+    make.join(make.user(name="Yan Young"), ward)
+    assign_modules([org["amy"].id], [org["version"].module_id], date(2026, 7, 1))
+    db.session.commit()
+    client = logged_in(org["manager"])
+    person_page = f"/manage/people/{org['amy'].id}"
+    dashboard, matrix = figures(client), client.get("/manage/matrix").get_data(as_text=True)
+    assert "Amy Ahmed" in matrix and "Yan Young" not in matrix
+    assert "Amy Ahmed" in client.get(person_page).get_data(as_text=True)
+
+    other_program = create_engine(db.engine.url)
+    with other_program.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE \"user\" SET name = 'Amy Adams' WHERE id = {org['amy'].id}")
+        conn.exec_driver_sql(
+            "UPDATE training_record SET completed_on = '2026-06-14', score_percent = 90 "
+            f"WHERE user_id = {org['amy'].id}"
+        )
+        conn.exec_driver_sql(f"UPDATE team SET parent_id = {org['ours'].id} WHERE id = {ward.id}")
+    other_program.dispose()
+
+    matrix = client.get("/manage/matrix").get_data(as_text=True)
+    assert "Amy Adams" in matrix and "Amy Ahmed" not in matrix
+    assert "Completed" in matrix
+    assert "Yan Young" in matrix  # the moved team is now below the manager's
+    assert figures(client) != dashboard
+    assert "Amy Adams" in client.get(person_page).get_data(as_text=True)
+
+
+def test_a_read_only_view_that_tries_to_write_fails_loudly(app, db, make):
+    from sqlalchemy import text
+
+    from carelearn.core.database import ReadOnlyViolation, read_only
+
+    person = make.user(name="Ann Archer")
+
+    @read_only
+    def renames():
+        db.session.get(type(person), person.id).name = "Changed"
+        db.session.commit()
+        return "saved"
+
+    @read_only
+    def writes_in_sql():
+        db.session.execute(text("UPDATE job_role SET name = 'Changed'"))
+        return "saved"
+
+    app.add_url_rule("/renames", view_func=renames)
+    app.add_url_rule("/writes-in-sql", view_func=writes_in_sql)
+    client = app.test_client()
+    for path in ("/renames", "/writes-in-sql"):
+        with pytest.raises(ReadOnlyViolation):
+            client.get(path)
+    db.session.rollback()
+    assert db.session.get(type(person), person.id).name == "Ann Archer"
+
+
+@pytest.mark.parametrize("auto_reload", [False, True])
+def test_remembered_fragments_follow_template_edits_while_templates_auto_reload(app, auto_reload):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    edited = {"_fragment.html": "first"}
+    app.jinja_env.loader = ChoiceLoader([DictLoader(edited), app.jinja_env.loader])
+    app.jinja_env.auto_reload = auto_reload
+    remembered = app.jinja_env.globals["remembered"]
+    with app.test_request_context("/"):
+        assert remembered("_fragment.html", ("key",)) == "first"
+        edited["_fragment.html"] = "second"
+        app.jinja_env.cache.clear()  # as Jinja does when it sees the file change
+        expected = "second" if auto_reload else "first"
+        assert remembered("_fragment.html", ("key",)) == expected

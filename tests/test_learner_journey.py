@@ -1,11 +1,12 @@
 """A learner's whole journey through the Flask test client, as they would see it."""
+
 import re
 
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from carelearn.core import clock
 from carelearn.models import AttemptQuestion, Completion, QuizAttempt
-from carelearn.services import clock
 from tests.conftest import csrf_token, login
 from tests.factories import answers
 
@@ -65,7 +66,11 @@ def test_whole_journey(app, db, client, make):
     assert attempt_id_from(post(client, f"/learn/{version.slug}/quiz")) == first
     quiz_html = page(client, f"/learn/attempts/{first}")
     shown = re.findall(r'name="q-(\d+)" value="(\d+)"', quiz_html)
-    assert shown and re.findall(r'name="q-(\d+)" value="(\d+)"', page(client, f"/learn/attempts/{first}")) == shown
+    assert (
+        shown
+        and re.findall(r'name="q-(\d+)" value="(\d+)"', page(client, f"/learn/attempts/{first}"))
+        == shown
+    )
     assert "Feedback" not in quiz_html and "Explanation of" not in quiz_html
     assert "correct" not in quiz_html.lower()
     attempt = db.session.get(QuizAttempt, first)
@@ -75,31 +80,49 @@ def test_whole_journey(app, db, client, make):
     partial = answers(attempt, right=False)
     first_item = attempt.items[0]
     chosen = partial.getlist(f"q-{first_item.id}")[0]
-    response = post(client, f"/learn/attempts/{first}",
-                    {f"q-{first_item.id}": chosen}, from_page=f"/learn/attempts/{first}")
+    response = post(
+        client,
+        f"/learn/attempts/{first}",
+        {f"q-{first_item.id}": chosen},
+        from_page=f"/learn/attempts/{first}",
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "There is a problem" in html and "Choose an answer." in html
     assert f'value="{chosen}" checked' in html
 
     # Wrong answers: failed, with each answer explained.
-    response = post(client, f"/learn/attempts/{first}", partial, from_page=f"/learn/attempts/{first}")
+    response = post(
+        client, f"/learn/attempts/{first}", partial, from_page=f"/learn/attempts/{first}"
+    )
     assert response.headers["Location"].endswith(f"/learn/attempts/{first}")
     result = page(client, f"/learn/attempts/{first}")
     assert "0%" in result and "Not passed this time" in result and "Explanation of" in result
     assert "You chose this:" in result and "The right answer:" in result
 
     # Submitting the same attempt again changes nothing.
-    post(client, f"/learn/attempts/{first}", answers(attempt, right=True), from_page=f"/learn/attempts/{first}")
+    post(
+        client,
+        f"/learn/attempts/{first}",
+        answers(attempt, right=True),
+        from_page=f"/learn/attempts/{first}",
+    )
     db.session.expire_all()
     assert db.session.get(QuizAttempt, first).score_percent == 0
     assert db.session.scalar(select(func.count(Completion.id))) == 0
 
     # Retry draws a fresh attempt; passing completes the module.
-    second = attempt_id_from(post(client, f"/learn/{version.slug}/quiz", from_page=f"/learn/attempts/{first}"))
+    second = attempt_id_from(
+        post(client, f"/learn/{version.slug}/quiz", from_page=f"/learn/attempts/{first}")
+    )
     assert second != first
     retry = db.session.get(QuizAttempt, second)
-    post(client, f"/learn/attempts/{second}", answers(retry, right=True), from_page=f"/learn/attempts/{second}")
+    post(
+        client,
+        f"/learn/attempts/{second}",
+        answers(retry, right=True),
+        from_page=f"/learn/attempts/{second}",
+    )
     result = page(client, f"/learn/attempts/{second}")
     assert "100%" in result and "Passed." in result
     assert "I will say my name first." in result  # their reflection is kept for them
@@ -123,7 +146,12 @@ def test_completed_module_cannot_be_retaken_for_a_second_completion(db, make, lo
     client = logged_in(learner)
     attempt_id = attempt_id_from(post(client, f"/learn/{version.slug}/quiz"))
     attempt = db.session.get(QuizAttempt, attempt_id)
-    post(client, f"/learn/attempts/{attempt_id}", answers(attempt), from_page=f"/learn/attempts/{attempt_id}")
+    post(
+        client,
+        f"/learn/attempts/{attempt_id}",
+        answers(attempt),
+        from_page=f"/learn/attempts/{attempt_id}",
+    )
     response = post(client, f"/learn/{version.slug}/quiz")
     assert response.headers["Location"].endswith(f"/learn/{version.slug}")
     assert "You have completed this module" in page(client, f"/learn/{version.slug}")
@@ -139,7 +167,12 @@ def test_expired_completion_offers_a_refresher(db, make, logged_in):
     client = logged_in(learner)
     attempt_id = attempt_id_from(post(client, f"/learn/{version.slug}/quiz"))
     attempt = db.session.get(QuizAttempt, attempt_id)
-    post(client, f"/learn/attempts/{attempt_id}", answers(attempt), from_page=f"/learn/attempts/{attempt_id}")
+    post(
+        client,
+        f"/learn/attempts/{attempt_id}",
+        answers(attempt),
+        from_page=f"/learn/attempts/{attempt_id}",
+    )
     clock.freeze(datetime(2026, 1, 10, 12, 0))
     home = page(client, "/learn")
     assert "Expired" in home
@@ -147,15 +180,23 @@ def test_expired_completion_offers_a_refresher(db, make, logged_in):
     renewal = attempt_id_from(post(client, f"/learn/{version.slug}/quiz"))
     assert renewal != attempt_id
     renewal_attempt = db.session.get(QuizAttempt, renewal)
-    post(client, f"/learn/attempts/{renewal}", answers(renewal_attempt), from_page=f"/learn/attempts/{renewal}")
+    post(
+        client,
+        f"/learn/attempts/{renewal}",
+        answers(renewal_attempt),
+        from_page=f"/learn/attempts/{renewal}",
+    )
     assert db.session.scalar(select(func.count(Completion.id))) == 2
     assert "Completed" in page(client, "/learn")
 
 
 def test_questions_fit_the_learners_job_role(db, make, logged_in):
-    version = make.module(questions=2, questions_per_attempt=4,
-                          role_variants={"receptionist": 2, "nurse": 2},
-                          audience=["receptionist", "nurse"])
+    version = make.module(
+        questions=2,
+        questions_per_attempt=4,
+        role_variants={"receptionist": 2, "nurse": 2},
+        audience=["receptionist", "nurse"],
+    )
     nurse = make.user(role="nurse")
     make.finish_lessons(nurse, version)
     client = logged_in(nurse)
@@ -170,11 +211,15 @@ def test_options_are_shuffled_per_attempt(db, make, logged_in):
     make.finish_lessons(learner, version)
     client = logged_in(learner)
     attempt_id = attempt_id_from(post(client, f"/learn/{version.slug}/quiz"))
-    items = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)).all()
+    items = db.session.scalars(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+    ).all()
     natural = [[o.id for o in item.question.options] for item in items]
     # 12 questions of 3 options all left in file order would happen 1 time in 6**12.
     assert [item.option_order for item in items] != natural
-    assert all(sorted(item.option_order) == sorted(n) for item, n in zip(items, natural, strict=True))
+    assert all(
+        sorted(item.option_order) == sorted(n) for item, n in zip(items, natural, strict=True)
+    )
 
 
 def test_module_cards_show_each_learners_own_place(db, make, logged_in):
@@ -182,7 +227,7 @@ def test_module_cards_show_each_learners_own_place(db, make, logged_in):
     same point share one, and any step forward shows at once."""
     from datetime import date, datetime
 
-    from carelearn.services.assignments import assign_modules
+    from carelearn.services.onboarding.assignments import assign_modules
 
     clock.freeze(datetime(2026, 3, 2, 9, 0))
     version = make.module(title="Active listening", lessons=3)

@@ -1,4 +1,5 @@
 """Managers' pages: permissions, figures, the matrix, people, questions, assigning, exports."""
+
 import csv
 import io
 from datetime import date, datetime
@@ -6,19 +7,26 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from carelearn.core import clock
 from carelearn.models import AppRole, Assignment, AttemptQuestion, QuizAttempt
-from carelearn.services import clock
-from carelearn.services.exports import safe_cell
+from carelearn.services.reporting.exports import safe_cell
 from tests.conftest import csrf_token
 from tests.factories import answers
 
-MANAGE_PAGES = ["/manage/", "/manage/matrix", "/manage/questions", "/manage/assign",
-                "/manage/matrix.csv", "/manage/completions.csv"]
+MANAGE_PAGES = [
+    "/manage/",
+    "/manage/matrix",
+    "/manage/questions",
+    "/manage/assign",
+    "/manage/matrix.csv",
+    "/manage/completions.csv",
+]
 
 
 @pytest.fixture
 def trust(make):
-    """An organisation with two departments; the manager runs Outpatients (and the team below it)."""
+    """An organisation with two departments; the manager runs Outpatients (and the team below
+    it)."""
     clock.freeze(datetime(2026, 6, 15, 9, 0))
     org = make.team("Riverside", "organisation")
     outpatients = make.team("Outpatients", "department", org)
@@ -32,12 +40,27 @@ def trust(make):
     make.join(ours[2], reception)
     theirs = make.user(name="Zed Outsider")
     make.join(theirs, wards)
-    make.record(ours[0], version, completed_on=date(2026, 1, 10), expires_on=date(2027, 1, 10), score_percent=90)
-    make.record(ours[1], version, due_on=date(2026, 6, 1))                    # overdue
-    make.record(ours[2], version, completed_on=date(2025, 7, 1), expires_on=date(2026, 7, 1))  # expiring
+    make.record(
+        ours[0],
+        version,
+        completed_on=date(2026, 1, 10),
+        expires_on=date(2027, 1, 10),
+        score_percent=90,
+    )
+    make.record(ours[1], version, due_on=date(2026, 6, 1))  # overdue
+    make.record(
+        ours[2], version, completed_on=date(2025, 7, 1), expires_on=date(2026, 7, 1)
+    )  # expiring
     make.record(theirs, version, due_on=date(2026, 1, 1))
-    return {"manager": manager, "ours": ours, "theirs": theirs, "version": version,
-            "outpatients": outpatients, "reception": reception, "wards": wards}
+    return {
+        "manager": manager,
+        "ours": ours,
+        "theirs": theirs,
+        "version": version,
+        "outpatients": outpatients,
+        "reception": reception,
+        "wards": wards,
+    }
 
 
 @pytest.mark.parametrize("path", MANAGE_PAGES)
@@ -53,10 +76,16 @@ def test_dashboard_shows_figures_for_the_managed_teams_only(trust, logged_in):
 
 
 def test_team_figures_count_sub_teams_and_statuses(trust):
-    from carelearn.services.reports import team_figures
+    from carelearn.services.reporting.reports import team_figures
 
     (figures,) = team_figures([trust["outpatients"]])
-    assert (figures.people, figures.assigned, figures.done, figures.overdue, figures.expiring) == (3, 3, 2, 1, 1)
+    assert (figures.people, figures.assigned, figures.done, figures.overdue, figures.expiring) == (
+        3,
+        3,
+        2,
+        1,
+        1,
+    )
     assert figures.completion_percent == 66
 
 
@@ -77,12 +106,15 @@ def test_matrix_lists_only_people_in_scope_with_status_text(trust, logged_in):
     assert "Overdue" in html and "Expiring" in html and "Completed" in html
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("status=overdue", {"Ben Brown"}),
-    ("status=expiring", {"Cara Cole"}),
-    ("q=amy", {"Amy Ahmed"}),
-    ("q=BROWN", {"Ben Brown"}),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("status=overdue", {"Ben Brown"}),
+        ("status=expiring", {"Cara Cole"}),
+        ("q=amy", {"Amy Ahmed"}),
+        ("q=BROWN", {"Ben Brown"}),
+    ],
+)
 def test_matrix_filters(trust, logged_in, query, expected):
     html = logged_in(trust["manager"]).get(f"/manage/matrix?{query}").get_data(as_text=True)
     shown = {n for n in ("Amy Ahmed", "Ben Brown", "Cara Cole", "Zed Outsider") if n in html}
@@ -131,7 +163,9 @@ def _csv_rows(response):
 def test_completions_export_honours_scope_and_filters(trust, logged_in):
     client = logged_in(trust["manager"])
     response = client.get("/manage/completions.csv")
-    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    assert (
+        response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    )
     rows = _csv_rows(response)
     assert rows[0][:5] == ["Name", "Email", "Job role", "Module", "Status"]
     assert {r[0] for r in rows[1:]} == {"Amy Ahmed", "Ben Brown", "Cara Cole"}
@@ -150,18 +184,18 @@ def test_matrix_export_has_a_column_per_module(trust, make, logged_in):
 
 
 def test_exports_neutralise_formulas(trust, make, logged_in, db):
-    trust["ours"][0].name = "=HYPERLINK(\"http://evil\")"
+    trust["ours"][0].name = '=HYPERLINK("http://evil")'
     db.session.commit()
     rows = _csv_rows(logged_in(trust["manager"]).get("/manage/completions.csv"))
-    assert any(r[0] == "'=HYPERLINK(\"http://evil\")" for r in rows)
+    assert any(r[0] == '\'=HYPERLINK("http://evil")' for r in rows)
     for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx"):
         assert safe_cell(dangerous).startswith("'")
     assert safe_cell("Ward 7") == "Ward 7" and safe_cell(None) == ""
 
 
 def test_export_is_streamed_not_built_in_memory(trust, make, db):
-    from carelearn.services.exports import completions_csv
-    from carelearn.services.reports import MatrixFilters
+    from carelearn.services.reporting.exports import completions_csv
+    from carelearn.services.reporting.reports import MatrixFilters
 
     people = make.bulk_staff(trust["reception"], 3000)
     make.bulk_records(people, [trust["version"]], due_on=date(2026, 9, 1))
@@ -200,19 +234,39 @@ def test_export_streams_through_the_response_in_bounded_memory(trust, make, db, 
 
 def test_question_analysis_most_missed_first(trust, make, db, logged_in):
     version = trust["version"]
-    for person, right in ((trust["ours"][0], True), (trust["ours"][1], False), (trust["theirs"], False)):
-        attempt = QuizAttempt(user_id=person.id, module_version_id=version.id,
-                              submitted_at=datetime(2026, 6, 1), score_percent=0, passed=False)
+    for person, right in (
+        (trust["ours"][0], True),
+        (trust["ours"][1], False),
+        (trust["theirs"], False),
+    ):
+        attempt = QuizAttempt(
+            user_id=person.id,
+            module_version_id=version.id,
+            submitted_at=datetime(2026, 6, 1),
+            score_percent=0,
+            passed=False,
+        )
         db.session.add(attempt)
         db.session.flush()
         questions = version_questions(db, version)
         for position, q in enumerate(questions, 1):
             # q0 is always missed by this team; the others follow `right`.
             correct = None if q.kind == "reflection" else (False if q.key == "q0" else right)
-            db.session.add(AttemptQuestion(attempt_id=attempt.id, question_id=q.id, position=position,
-                                           option_order=[], is_correct=correct))
+            db.session.add(
+                AttemptQuestion(
+                    attempt_id=attempt.id,
+                    question_id=q.id,
+                    position=position,
+                    option_order=[],
+                    is_correct=correct,
+                )
+            )
     db.session.commit()
-    html = logged_in(trust["manager"]).get(f"/manage/questions?module={version.module_id}").get_data(as_text=True)
+    html = (
+        logged_in(trust["manager"])
+        .get(f"/manage/questions?module={version.module_id}")
+        .get_data(as_text=True)
+    )
     assert html.index("Prompt q0?") < html.index("Prompt q1?")
     assert "0%" in html and "50%" in html
     assert "Prompt reflect?" not in html
@@ -221,23 +275,36 @@ def test_question_analysis_most_missed_first(trust, make, db, logged_in):
 def version_questions(db, version):
     from carelearn.models import Question
 
-    return db.session.scalars(select(Question).where(Question.module_version_id == version.id)
-                              .order_by(Question.key)).all()
+    return db.session.scalars(
+        select(Question).where(Question.module_version_id == version.id).order_by(Question.key)
+    ).all()
 
 
 def test_completion_trend_counts_per_month(trust, make, db):
-    from carelearn.services.reports import completion_trend
+    from carelearn.services.reporting.reports import completion_trend
 
     make.finish_lessons(trust["ours"][0], trust["version"])
     from carelearn.models import Completion
 
-    attempt = QuizAttempt(user_id=trust["ours"][0].id, module_version_id=trust["version"].id,
-                          submitted_at=datetime(2026, 5, 3), score_percent=100, passed=True)
+    attempt = QuizAttempt(
+        user_id=trust["ours"][0].id,
+        module_version_id=trust["version"].id,
+        submitted_at=datetime(2026, 5, 3),
+        score_percent=100,
+        passed=True,
+    )
     db.session.add(attempt)
     db.session.flush()
-    db.session.add(Completion(user_id=trust["ours"][0].id, module_id=trust["version"].module_id,
-                              module_version_id=trust["version"].id, attempt_id=attempt.id,
-                              completed_on=date(2026, 5, 3), score_percent=100))
+    db.session.add(
+        Completion(
+            user_id=trust["ours"][0].id,
+            module_id=trust["version"].module_id,
+            module_version_id=trust["version"].id,
+            attempt_id=attempt.id,
+            completed_on=date(2026, 5, 3),
+            score_percent=100,
+        )
+    )
     db.session.commit()
     trend = completion_trend(trust["manager"])
     assert len(trend) == 12 and trend[-1].month == date(2026, 6, 1)
@@ -253,9 +320,13 @@ def _assign(client, **fields):
 def test_assign_a_module_to_a_team_with_its_sub_teams(trust, make, db, logged_in):
     new = make.module(title="Managing expectations")
     client = logged_in(trust["manager"])
-    response = _assign(client, what=f"module:{new.module_id}", target="team", team=trust["outpatients"].id)
+    response = _assign(
+        client, what=f"module:{new.module_id}", target="team", team=trust["outpatients"].id
+    )
     assert response.status_code == 302
-    assigned = set(db.session.scalars(select(Assignment.user_id).where(Assignment.module_id == new.module_id)))
+    assigned = set(
+        db.session.scalars(select(Assignment.user_id).where(Assignment.module_id == new.module_id))
+    )
     assert assigned == {p.id for p in trust["ours"]}
     assert "Assigned: 3 new assignment(s)" in client.get("/manage/assign").get_data(as_text=True)
 
@@ -263,21 +334,41 @@ def test_assign_a_module_to_a_team_with_its_sub_teams(trust, make, db, logged_in
 def test_assign_refuses_people_and_teams_out_of_scope(trust, make, db, logged_in):
     new = make.module()
     client = logged_in(trust["manager"])
-    response = _assign(client, what=f"module:{new.module_id}", target="people", people=[trust["theirs"].id])
-    assert response.status_code == 422 and "Choose at least one person." in response.get_data(as_text=True)
-    response = _assign(client, what=f"module:{new.module_id}", target="team", team=trust["wards"].id)
-    assert response.status_code == 422 and "Choose one of your teams." in response.get_data(as_text=True)
+    response = _assign(
+        client, what=f"module:{new.module_id}", target="people", people=[trust["theirs"].id]
+    )
+    assert response.status_code == 422 and "Choose at least one person." in response.get_data(
+        as_text=True
+    )
+    response = _assign(
+        client, what=f"module:{new.module_id}", target="team", team=trust["wards"].id
+    )
+    assert response.status_code == 422 and "Choose one of your teams." in response.get_data(
+        as_text=True
+    )
     assert db.session.scalar(select(func.count(Assignment.id))) == 0
 
 
 def test_assign_validates_the_due_date(trust, make, logged_in):
     new = make.module()
     client = logged_in(trust["manager"])
-    response = _assign(client, what=f"module:{new.module_id}", target="job_role",
-                       job_role=trust["ours"][0].job_role_id, due_on="2020-01-01")
-    assert response.status_code == 422 and "cannot be in the past" in response.get_data(as_text=True)
-    response = _assign(client, what=f"module:{new.module_id}", target="job_role",
-                       job_role=trust["ours"][0].job_role_id, due_on="not a date")
+    response = _assign(
+        client,
+        what=f"module:{new.module_id}",
+        target="job_role",
+        job_role=trust["ours"][0].job_role_id,
+        due_on="2020-01-01",
+    )
+    assert response.status_code == 422 and "cannot be in the past" in response.get_data(
+        as_text=True
+    )
+    response = _assign(
+        client,
+        what=f"module:{new.module_id}",
+        target="job_role",
+        job_role=trust["ours"][0].job_role_id,
+        due_on="not a date",
+    )
     assert response.status_code == 422 and "Enter a due date." in response.get_data(as_text=True)
 
 
@@ -290,8 +381,11 @@ def _quiz_with_reflection(db, logged_in, trust, share: bool) -> str:
     factories.finish_lessons(learner, version)
     client = logged_in(learner)
     token = csrf_token(client, "/learn")
-    attempt_id = int(client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token})
-                     .headers["Location"].rsplit("/", 1)[1])
+    attempt_id = int(
+        client.post(f"/learn/{version.slug}/quiz", data={"csrf_token": token})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     attempt = db.session.get(QuizAttempt, attempt_id)
     form = answers(attempt)
     if share:

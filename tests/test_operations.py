@@ -1,4 +1,5 @@
 """Running CareLearn: migrations, commands, demo data, health check, configuration."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,7 +9,8 @@ from sqlalchemy import func, inspect, select
 from carelearn import create_app
 from carelearn.config import ConfigError
 from carelearn.models import AppRole, AuditEvent, LessonProgress, Team, User
-from carelearn.services.accounts import create_admin_account
+from carelearn.models.versions import expected_triggers, installed_triggers
+from carelearn.services.people.accounts import create_admin_account
 from tests.conftest import login
 
 
@@ -27,7 +29,9 @@ def empty_database(app, db):
 
 # SQLite cannot report an index on lower(name), so there the comparison skips that one index
 # (PostgreSQL compares it).
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index"
+)
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_build_exactly_the_models_schema_and_go_back_down(empty_database):
     db = empty_database
@@ -35,6 +39,8 @@ def test_migrations_build_exactly_the_models_schema_and_go_back_down(empty_datab
     with db.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert differences == []
+    with db.engine.connect() as conn:
+        assert installed_triggers(conn) == expected_triggers()
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
 
@@ -46,7 +52,9 @@ def test_teams_that_share_a_name_are_kept_and_told_apart_by_the_migration(empty_
     upgrade(revision="0004")
     with db.engine.begin() as conn:
         for name in ("Wards", "wards", "Theatres"):
-            conn.execute(text("INSERT INTO team (name, kind) VALUES (:name, 'team')"), {"name": name})
+            conn.execute(
+                text("INSERT INTO team (name, kind) VALUES (:name, 'team')"), {"name": name}
+            )
     upgrade()
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT id, name FROM team ORDER BY id")).all()
@@ -68,14 +76,18 @@ def test_create_admin_asks_for_the_password_at_a_prompt(app, db, client):
 
 def test_create_admin_refuses_a_password_argument_and_a_short_password(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-admin", "--email", "a@example.org", "--name", "A", "--password", "x"])
+    result = runner.invoke(
+        args=["create-admin", "--email", "a@example.org", "--name", "A", "--password", "x"]
+    )
     assert result.exit_code != 0
-    result = runner.invoke(args=["create-admin", "--email", "a@example.org", "--name", "A"], input="short\nshort\n")
+    result = runner.invoke(
+        args=["create-admin", "--email", "a@example.org", "--name", "A"], input="short\nshort\n"
+    )
     assert result.exit_code != 0 and "at least 10 characters" in result.output
 
 
 def test_create_admin_account_validates_email(app):
-    from carelearn.services.accounts import AccountError
+    from carelearn.services.people.accounts import AccountError
 
     with pytest.raises(AccountError, match="not valid"):
         create_admin_account("not an email", "Name", "long enough password")
@@ -89,7 +101,10 @@ def test_demo_seeds_an_organisation_and_running_it_twice_changes_nothing(app, db
     assert runner.invoke(args=["content", "publish"]).exit_code == 0
 
     def snapshot():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (User, Team, LessonProgress, AuditEvent))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (User, Team, LessonProgress, AuditEvent)
+        )
 
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
@@ -124,7 +139,7 @@ def test_pages_work_on_connections_checked_after_sitting_idle(db, make, logged_i
     """A connection unused for a while is checked before use; the check must leave it as it
     was, so pages that only read (without a transaction, on PostgreSQL) and pages that write
     both work on it."""
-    from carelearn import database
+    from carelearn.core import database
 
     version = make.module(title="Active listening", lessons=2)
     client = logged_in(make.user(role="receptionist"))
@@ -139,12 +154,14 @@ def test_pages_work_on_connections_checked_after_sitting_idle(db, make, logged_i
 
 
 def test_healthz_and_pages_answer_503_when_the_database_is_down(tmp_path):
-    broken = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        # A directory cannot be opened as a database: every query fails as in an outage.
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path),
-    })
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            # A directory cannot be opened as a database: every query fails as in an outage.
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path),
+        }
+    )
     client = broken.test_client()
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["status"] == "unavailable"
@@ -168,7 +185,9 @@ def test_database_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/carelearn")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     app = create_app()
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/carelearn"
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/carelearn"
+    )
 
 
 def test_templates_have_no_inline_script_style_or_handlers():
@@ -179,8 +198,12 @@ def test_templates_have_no_inline_script_style_or_handlers():
     offenders = []
     for template in (PROJECT_ROOT / "templates").rglob("*.html"):
         text = template.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=", text) \
-                or re.search(r"\son[a-z]+=", text) or "<style" in text:
+        if (
+            re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+            or re.search(r"\sstyle=", text)
+            or re.search(r"\son[a-z]+=", text)
+            or "<style" in text
+        ):
             offenders.append(template.name)
     assert offenders == []
 
@@ -190,13 +213,14 @@ def test_sqlite_writers_wait_for_each_other_in_short_steps(tmp_path, monkeypatch
     import threading
     import time
 
-    from carelearn import database
+    from carelearn.core import database
 
     path = tmp_path / "wait.sqlite3"
 
     def connect():
-        connection = sqlite3.connect(path, factory=database.WaitingConnection, timeout=0,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(
+            path, factory=database.WaitingConnection, timeout=0, check_same_thread=False
+        )
         connection.execute("PRAGMA journal_mode=WAL")
         return connection
 

@@ -1,10 +1,11 @@
 """Admins manage learning paths and onboarding rules; rules apply as soon as they are added."""
+
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from carelearn.core import clock
 from carelearn.models import AppRole, Assignment, LearningPath, OnboardingRule
-from carelearn.services import clock
 from tests.conftest import csrf_token
 
 
@@ -16,10 +17,17 @@ def test_create_a_path_with_modules_in_order(db, make, logged_in):
     first, second = make.module(title="Service vision"), make.module(title="Active listening")
     client = admin_client(make, logged_in)
     token = csrf_token(client, "/admin/paths/new")
-    response = client.post("/admin/paths/new", data={
-        "csrf_token": token, "name": "Front desk onboarding", "description": "For new receptionists",
-        "steps-0": second.module_id, "steps-1": first.module_id, "steps-2": "",
-    })
+    response = client.post(
+        "/admin/paths/new",
+        data={
+            "csrf_token": token,
+            "name": "Front desk onboarding",
+            "description": "For new receptionists",
+            "steps-0": second.module_id,
+            "steps-1": first.module_id,
+            "steps-2": "",
+        },
+    )
     assert response.status_code == 302
     path = db.session.scalar(select(LearningPath))
     assert [s.module_id for s in path.steps] == [second.module_id, first.module_id]
@@ -31,11 +39,24 @@ def test_path_form_errors_keep_what_was_typed(db, make, logged_in):
     version = make.module()
     client = admin_client(make, logged_in)
     token = csrf_token(client, "/admin/paths/new")
-    response = client.post("/admin/paths/new", data={"csrf_token": token, "name": "Porters", "steps-0": ""})
+    response = client.post(
+        "/admin/paths/new", data={"csrf_token": token, "name": "Porters", "steps-0": ""}
+    )
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Choose at least one module." in html and 'value="Porters"' in html
-    response = client.post("/admin/paths/new", data={
-        "csrf_token": token, "name": "Porters", "steps-0": version.module_id, "steps-1": version.module_id})
+    assert (
+        response.status_code == 422
+        and "Choose at least one module." in html
+        and 'value="Porters"' in html
+    )
+    response = client.post(
+        "/admin/paths/new",
+        data={
+            "csrf_token": token,
+            "name": "Porters",
+            "steps-0": version.module_id,
+            "steps-1": version.module_id,
+        },
+    )
     assert "Each module can be in a path only once." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(LearningPath.id))) == 0
 
@@ -53,14 +74,32 @@ def test_adding_a_rule_assigns_the_path_now_and_removing_keeps_assignments(db, m
     db.session.commit()
     client = admin_client(make, logged_in)
     token = csrf_token(client, "/admin/rules/new")
-    response = client.post("/admin/rules/new", data={
-        "csrf_token": token, "job_role": nurse.job_role_id, "team": "", "path": path.id, "due_days": 14})
+    response = client.post(
+        "/admin/rules/new",
+        data={
+            "csrf_token": token,
+            "job_role": nurse.job_role_id,
+            "team": "",
+            "path": path.id,
+            "due_days": 14,
+        },
+    )
     assert response.status_code == 302
     assert "1 assignment(s) made" in client.get("/admin/paths").get_data(as_text=True)
     assert db.session.scalar(select(Assignment.due_on)) == date(2026, 3, 16)
-    duplicate = client.post("/admin/rules/new", data={
-        "csrf_token": token, "job_role": nurse.job_role_id, "team": "", "path": path.id, "due_days": 7})
-    assert duplicate.status_code == 422 and "That rule already exists." in duplicate.get_data(as_text=True)
+    duplicate = client.post(
+        "/admin/rules/new",
+        data={
+            "csrf_token": token,
+            "job_role": nurse.job_role_id,
+            "team": "",
+            "path": path.id,
+            "due_days": 7,
+        },
+    )
+    assert duplicate.status_code == 422 and "That rule already exists." in duplicate.get_data(
+        as_text=True
+    )
     rule = db.session.scalar(select(OnboardingRule))
     client.post(f"/admin/rules/{rule.id}/delete", data={"csrf_token": token})
     assert db.session.scalar(select(func.count(OnboardingRule.id))) == 0
@@ -70,7 +109,9 @@ def test_adding_a_rule_assigns_the_path_now_and_removing_keeps_assignments(db, m
 def test_rule_form_validates_days(make, logged_in):
     client = admin_client(make, logged_in)
     token = csrf_token(client, "/admin/rules/new")
-    response = client.post("/admin/rules/new", data={"csrf_token": token, "job_role": "", "path": "", "due_days": "-3"})
+    response = client.post(
+        "/admin/rules/new", data={"csrf_token": token, "job_role": "", "path": "", "due_days": "-3"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Choose a job role." in html and "Enter a number of days from 0 to 365." in html
@@ -85,7 +126,7 @@ def test_paths_pages_are_for_admins_only(make, logged_in):
 
 
 def test_audit_trail_lists_changes_newest_first_and_pages(db, make, logged_in):
-    from carelearn.services.audit import record_event
+    from carelearn.core.audit import record_event
 
     for n in range(55):
         record_event("assignment.create", "module", n, people=n)
@@ -93,7 +134,7 @@ def test_audit_trail_lists_changes_newest_first_and_pages(db, make, logged_in):
     db.session.commit()
     client = admin_client(make, logged_in)
     html = client.get("/admin/audit").get_data(as_text=True)
-    table = html[html.index("<tbody>"):]
+    table = html[html.index("<tbody>") :]
     assert table.index("content.publish") < table.index("assignment.create")
     assert "Older entries" in html and "slug: active-listening" in html
     only = client.get("/admin/audit?action=content.publish").get_data(as_text=True)
@@ -104,8 +145,8 @@ def test_audit_trail_lists_changes_newest_first_and_pages(db, make, logged_in):
 def test_the_audit_trail_cannot_be_rewritten(db):
     import pytest
 
+    from carelearn.core.audit import record_event
     from carelearn.models import AuditEvent
-    from carelearn.services.audit import record_event
 
     record_event("role.change", "user", 1)
     db.session.commit()

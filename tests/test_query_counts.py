@@ -3,6 +3,7 @@
 Every page the benchmark (benchmarks/bench.py) measures is here, at 20 and at 2,000 staff; the
 large organisations are inserted in bulk so these stay quick.
 """
+
 from datetime import date
 
 from sqlalchemy import func, insert, select
@@ -13,7 +14,9 @@ from tests.factories import PASSWORD, answers
 
 
 def build(make, modules: int, staff: int):
-    versions = [make.module(lessons=3, questions=6, questions_per_attempt=4) for _ in range(modules)]
+    versions = [
+        make.module(lessons=3, questions=6, questions_per_attempt=4) for _ in range(modules)
+    ]
     team = make.team(kind="team")
     make.bulk_staff(team, staff - 1)
     learner = make.user()
@@ -29,8 +32,9 @@ def queries_for_pages(app, db, make, count_queries, logged_in, modules, staff):
     browser = app.test_client()
     token = csrf_token(browser, "/login")
     with count_queries() as c:
-        response = browser.post("/login", data={"email": learner.email, "password": PASSWORD,
-                                                "csrf_token": token})
+        response = browser.post(
+            "/login", data={"email": learner.email, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
     counts["login"] = c.count
 
@@ -44,8 +48,11 @@ def queries_for_pages(app, db, make, count_queries, logged_in, modules, staff):
     counts["lesson"] = c.count
 
     token = csrf_token(client, "/learn")
-    attempt_id = int(client.post(f"/learn/{slug}/quiz", data={"csrf_token": token})
-                     .headers["Location"].rsplit("/", 1)[1])
+    attempt_id = int(
+        client.post(f"/learn/{slug}/quiz", data={"csrf_token": token})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     form = answers(db.session.get(QuizAttempt, attempt_id))
     form["csrf_token"] = token
     with count_queries() as c:
@@ -79,10 +86,14 @@ def manager_pages_queries(make, db, count_queries, logged_in, staff: int, module
     people = []
     for i, t in enumerate(teams):
         people += make.bulk_staff(t, staff // len(teams), role=["nurse", "porter"][i % 2])
-    db.session.execute(insert(TrainingRecord.__table__), [
-        {"user_id": p, "module_id": v.module_id, "due_on": date(2026, 1, 1 + (i % 28))}
-        for i, p in enumerate(people) for v in versions
-    ])
+    db.session.execute(
+        insert(TrainingRecord.__table__),
+        [
+            {"user_id": p, "module_id": v.module_id, "due_on": date(2026, 1, 1 + (i % 28))}
+            for i, p in enumerate(people)
+            for v in versions
+        ],
+    )
     db.session.commit()
     client = logged_in(manager)
     pages = {

@@ -1,4 +1,5 @@
 """Password guessing and email flooding are slowed down; people who log in are not."""
+
 from tests.conftest import csrf_token, login
 
 
@@ -50,8 +51,10 @@ def test_password_reset_emails_are_limited_per_address(app, make):
     client = app.test_client()
 
     def ask(email, browser=client):
-        return browser.post("/password/forgot", data={
-            "email": email, "csrf_token": csrf_token(browser, "/password/forgot")}).status_code
+        return browser.post(
+            "/password/forgot",
+            data={"email": email, "csrf_token": csrf_token(browser, "/password/forgot")},
+        ).status_code
 
     assert [ask(person.email) for _ in range(4)] == [200, 200, 200, 429]
     assert ask(person.email, other_place(app, "10.3.3.3")) == 429
@@ -62,8 +65,13 @@ def test_behind_a_proxy_the_persons_own_address_counts(app, make, monkeypatch):
     from carelearn import create_app
 
     monkeypatch.setenv("CARELEARN_PROXY_HOPS", "1")
-    proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                          "SECRET_KEY": "test-secret-key"})
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
     person = make.user()
 
     def browser(address):

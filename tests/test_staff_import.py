@@ -1,11 +1,12 @@
 """Importing staff from an HR spreadsheet: parsing, planning, applying, the page and the command."""
+
 from datetime import date
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from carelearn.admin.views import IMPORT_SALT
+from carelearn.admin.staff_import import IMPORT_SALT
 from carelearn.models import (
     AppRole,
     Assignment,
@@ -17,16 +18,13 @@ from carelearn.models import (
     TeamMembership,
     User,
 )
-from carelearn.services import people
-from carelearn.services.accounts import ensure_job_roles
-from carelearn.services.staff_import import (
-    MAX_IMPORT_BYTES,
-    ImportRefused,
-    apply_import,
-    parse_date,
-    parse_staff_csv,
-    plan_import,
-)
+from carelearn.services.people import staff_import
+from carelearn.services.people.accounts import ensure_job_roles
+from carelearn.services.people.checks import PeopleError
+from carelearn.services.people.people import team_ids_of
+from carelearn.services.people.staff_csv import MAX_IMPORT_BYTES, parse_date, parse_staff_csv
+from carelearn.services.people.staff_import import ImportRefused, apply_import, plan_import
+from carelearn.services.people.teams import team_managers
 from tests.conftest import csrf_token
 from tests.mail import outbox_messages
 
@@ -44,8 +42,9 @@ def teams(db, make):
 
 @pytest.fixture
 def admin(make):
-    return make.user(email="admin@example.org", name="Ada Admin", role="admin-staff",
-                     app_role=AppRole.ADMIN)
+    return make.user(
+        email="admin@example.org", name="Ada Admin", role="admin-staff", app_role=AppRole.ADMIN
+    )
 
 
 def plan_of(text: str | bytes):
@@ -70,28 +69,35 @@ def by_email(db, email):
 
 
 def test_a_byte_order_mark_is_ignored(teams):
-    data = "\ufeff".encode() + (HEADER + "tom@example.org,Tom Hughes,Receptionist,"
-                                          "Outpatients Reception,,\n").encode()
+    data = (
+        "\ufeff".encode()
+        + (HEADER + "tom@example.org,Tom Hughes,Receptionist,Outpatients Reception,,\n").encode()
+    )
     row = only_row(plan_of(data))
     assert row.status == "new" and row.email == "tom@example.org"
 
 
 def test_semicolons_between_columns(teams):
-    plan = plan_of("Email;Name;Job role;Team;Start date;Manager flag\r\n"
-                   "tom@example.org;Tom Hughes;receptionist;Outpatients Reception;06/01/2025;no\r\n")
+    plan = plan_of(
+        "Email;Name;Job role;Team;Start date;Manager flag\r\n"
+        "tom@example.org;Tom Hughes;receptionist;Outpatients Reception;06/01/2025;no\r\n"
+    )
     row = only_row(plan)
     assert (row.status, row.name, row.team.name) == ("new", "Tom Hughes", "Outpatients Reception")
 
 
 def test_a_quoted_field_may_hold_the_delimiter(teams):
-    plan = plan_of(HEADER + '"tom@example.org","Hughes, Tom",Receptionist,'
-                            '"Outpatients Reception",,\n')
+    plan = plan_of(
+        HEADER + '"tom@example.org","Hughes, Tom",Receptionist,"Outpatients Reception",,\n'
+    )
     assert only_row(plan).name == "Hughes, Tom"
 
 
 def test_header_names_ignore_case_spaces_and_underscores(teams):
-    plan = plan_of("EMAIL, Name ,job_role,TEAM,Start_Date,Manager_flag,Payroll number\n"
-                   "tom@example.org,Tom Hughes,Receptionist,Outpatients Reception,,,12345\n")
+    plan = plan_of(
+        "EMAIL, Name ,job_role,TEAM,Start_Date,Manager_flag,Payroll number\n"
+        "tom@example.org,Tom Hughes,Receptionist,Outpatients Reception,,,12345\n"
+    )
     assert only_row(plan).status == "new"
     assert plan.ignored_columns == ["Payroll number"]
 
@@ -153,29 +159,41 @@ def test_unknown_job_role(teams):
     assert row.status == "error" and row.errors == ["unknown job role 'Surgeon'"]
 
 
-@pytest.mark.parametrize("written", ["healthcare-assistant", "Healthcare assistant",
-                                     "HEALTHCARE ASSISTANT", "healthcare_assistant"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "healthcare-assistant",
+        "Healthcare assistant",
+        "HEALTHCARE ASSISTANT",
+        "healthcare_assistant",
+    ],
+)
 def test_job_role_by_slug_or_name(teams, written):
     row = only_row(plan_of(HEADER + f"tom@example.org,Tom,{written},Portering,,\n"))
     assert row.job_role.slug == "healthcare-assistant"
 
 
 def test_duplicate_email_in_file(teams):
-    plan = plan_of(HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                            "ann@example.org,Ann,Nurse,Outpatients,,\n"
-                            "TOM@example.org,Thomas,Porter,Portering,,\n")
+    plan = plan_of(
+        HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
+        "ann@example.org,Ann,Nurse,Outpatients,,\n"
+        "TOM@example.org,Thomas,Porter,Portering,,\n"
+    )
     first, second, third = plan.rows
     assert first.errors == ["duplicate email in file: tom@example.org is also on row 4"]
     assert third.errors == ["duplicate email in file: tom@example.org is also on row 2"]
     assert second.status == "new" and plan.has_errors
 
 
-@pytest.mark.parametrize(("written", "reason"), [
-    ("31/02/2025", "there is no such day"),
-    ("2025-13-01", "there is no such day"),
-    ("next Monday", "use dd/mm/yyyy"),
-    ("06/01/25", "use dd/mm/yyyy"),
-])
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("31/02/2025", "there is no such day"),
+        ("2025-13-01", "there is no such day"),
+        ("next Monday", "use dd/mm/yyyy"),
+        ("06/01/25", "use dd/mm/yyyy"),
+    ],
+)
 def test_bad_date(teams, written, reason):
     row = only_row(plan_of(HEADER + f"tom@example.org,Tom,Porter,Portering,{written},\n"))
     assert row.status == "error" and reason in row.errors[0]
@@ -206,7 +224,7 @@ def test_a_manager_flag_makes_them_manager_of_the_team(db, teams, flag):
     apply_import(plan)
     grace = by_email(db, "gm@example.org")
     assert grace.app_role == "manager"
-    assert [u.id for u in people.team_managers(teams["Outpatients"].id)] == [grace.id]
+    assert [u.id for u in team_managers(teams["Outpatients"].id)] == [grace.id]
 
 
 def test_a_manager_flag_leaves_an_admin_an_admin(db, teams, admin):
@@ -215,12 +233,18 @@ def test_a_manager_flag_leaves_an_admin_an_admin(db, teams, admin):
 
 
 def test_reimport_updates_people_by_email_and_says_what_changed(db, teams, make):
-    apply_import(plan_of(HEADER + "tom@example.org,Tom Hughes,Receptionist,"
-                                  "Outpatients Reception,06/01/2025,no\n"
-                                  "ann@example.org,Ann Lee,Nurse,Outpatients,,no\n"))
+    apply_import(
+        plan_of(
+            HEADER + "tom@example.org,Tom Hughes,Receptionist,"
+            "Outpatients Reception,06/01/2025,no\n"
+            "ann@example.org,Ann Lee,Nurse,Outpatients,,no\n"
+        )
+    )
     tom = by_email(db, "tom@example.org")
-    plan = plan_of(HEADER + "Tom@Example.org,Tom Hughes-Ali,Porter,Portering,2025-02-03,yes\n"
-                            "ann@example.org,Ann Lee,nurse,outpatients,,\n")
+    plan = plan_of(
+        HEADER + "Tom@Example.org,Tom Hughes-Ali,Porter,Portering,2025-02-03,yes\n"
+        "ann@example.org,Ann Lee,nurse,outpatients,,\n"
+    )
     changed, unchanged = plan.rows
     assert changed.status == "changed" and unchanged.status == "unchanged"
     assert changed.changes == [
@@ -236,11 +260,17 @@ def test_reimport_updates_people_by_email_and_says_what_changed(db, teams, make)
     db.session.expire_all()
     tom = db.session.get(User, tom.id)
     assert (tom.name, tom.job_role.slug, tom.start_date, tom.app_role) == (
-        "Tom Hughes-Ali", "porter", date(2025, 2, 3), "manager")
-    assert people.team_ids_of(tom.id) == [teams["Portering"].id]
+        "Tom Hughes-Ali",
+        "porter",
+        date(2025, 2, 3),
+        "manager",
+    )
+    assert team_ids_of(tom.id) == [teams["Portering"].id]
     assert user_count(db) == 2
-    assert all(row.status == "unchanged" for row in plan_of(
-        HEADER + "tom@example.org,Tom Hughes-Ali,Porter,Portering,,yes\n").rows)
+    assert all(
+        row.status == "unchanged"
+        for row in plan_of(HEADER + "tom@example.org,Tom Hughes-Ali,Porter,Portering,,yes\n").rows
+    )
 
 
 def test_a_no_flag_stops_them_managing_that_team(db, teams):
@@ -248,13 +278,14 @@ def test_a_no_flag_stops_them_managing_that_team(db, teams):
     plan = plan_of(HEADER + "gm@example.org,Grace,Nurse,Outpatients,,\n")
     assert only_row(plan).changes == ["manager of Outpatients: yes → no"]
     apply_import(plan)
-    assert people.team_managers(teams["Outpatients"].id) == []
+    assert team_managers(teams["Outpatients"].id) == []
 
 
 def test_a_file_with_any_error_imports_nothing(db, teams):
     before = user_count(db)
-    plan = plan_of(HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                            "ann@example.org,Ann,Nurse,Nowhere,,\n")
+    plan = plan_of(
+        HEADER + "tom@example.org,Tom,Porter,Portering,,\nann@example.org,Ann,Nurse,Nowhere,,\n"
+    )
     assert plan.rows[0].status == "new" and plan.has_errors
     with pytest.raises(ImportRefused):
         apply_import(plan)
@@ -263,17 +294,19 @@ def test_a_file_with_any_error_imports_nothing(db, teams):
 
 def test_a_failure_part_way_rolls_back_every_row(db, make, teams, monkeypatch):
     make.user(email="ann@example.org", name="Ann", role="nurse")
-    plan = plan_of(HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                            "ann@example.org,Ann Lee,Nurse,Outpatients,,\n")
+    plan = plan_of(
+        HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
+        "ann@example.org,Ann Lee,Nurse,Outpatients,,\n"
+    )
     assert [r.status for r in plan.rows] == ["new", "changed"]
     events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
 
     def fail(*_args, **_kwargs):
         # As if another admin had taken the address a moment before: after Tom is written.
         assert db.session.scalar(select(User.id).where(User.email == "tom@example.org"))
-        raise people.PeopleError("Someone already has the email address ann@example.org.")
+        raise PeopleError("Someone already has the email address ann@example.org.")
 
-    monkeypatch.setattr(people, "update_people", fail)
+    monkeypatch.setattr(staff_import, "update_people", fail)
     with pytest.raises(ImportRefused, match="Nothing was imported"):
         apply_import(plan)
     assert by_email(db, "tom@example.org") is None
@@ -289,16 +322,21 @@ def test_new_people_only_get_onboarding_and_an_invitation(app, db, make, teams, 
     db.session.add(path)
     db.session.flush()
     roles = ensure_job_roles()
-    db.session.add(OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id,
-                                  due_days=14))
+    db.session.add(
+        OnboardingRule(job_role_id=roles["receptionist"].id, path_id=path.id, due_days=14)
+    )
     db.session.commit()
     existing = make.user(email="old@example.org", name="Old Hand", role="receptionist")
     make.join(existing, teams["Outpatients Reception"])
 
-    result = apply_import(plan_of(
-        HEADER + "new@example.org,New Starter,Receptionist,Outpatients Reception,06/01/2025,\n"
-                 "old@example.org,Old Hand,Receptionist,Outpatients Reception,,\n"
-                 "other@example.org,Other Person,Receptionist,Portering,,\n"), actor_id=admin.id)
+    result = apply_import(
+        plan_of(
+            HEADER + "new@example.org,New Starter,Receptionist,Outpatients Reception,06/01/2025,\n"
+            "old@example.org,Old Hand,Receptionist,Outpatients Reception,,\n"
+            "other@example.org,Other Person,Receptionist,Portering,,\n"
+        ),
+        actor_id=admin.id,
+    )
     assert [u.email for u in result.created] == ["new@example.org", "other@example.org"]
     new = by_email(db, "new@example.org")
     assignment = db.session.scalar(select(Assignment).where(Assignment.user_id == new.id))
@@ -309,11 +347,15 @@ def test_new_people_only_get_onboarding_and_an_invitation(app, db, make, teams, 
 
 
 def test_the_import_is_audited(db, teams, admin):
-    apply_import(plan_of(HEADER + "tom@example.org,Tom,Porter,Portering,,yes\n"),
-                 actor_id=admin.id)
+    apply_import(plan_of(HEADER + "tom@example.org,Tom,Porter,Portering,,yes\n"), actor_id=admin.id)
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions[:5] == ["user.create", "team.member_add", "team.manager_add", "user.role",
-                           "staff.import"]
+    assert actions[:5] == [
+        "user.create",
+        "team.member_add",
+        "team.manager_add",
+        "user.role",
+        "staff.import",
+    ]
     assert actions[5:] == ["user.invited"]  # after the commit, by the invitations
 
 
@@ -323,8 +365,9 @@ def import_queries(db, count_queries, count):
     INSERTs are left out: PostgreSQL batches them (a statement per thousand rows), SQLite
     cannot return the new ids of a batch so inserts a row at a time. Everything else must not
     grow with the number of rows."""
-    lines = "".join(f"p{i}@example.org,Person {i},Porter,Portering,06/01/2025,{i % 2}\n"
-                    for i in range(count))
+    lines = "".join(
+        f"p{i}@example.org,Person {i},Porter,Portering,06/01/2025,{i % 2}\n" for i in range(count)
+    )
     with count_queries() as first:
         apply_import(plan_of(HEADER + lines), welcome=False)
     moved = lines.replace("Person", "Human").replace("Portering", "Outpatients")
@@ -336,8 +379,10 @@ def import_queries(db, count_queries, count):
     db.session.execute(AuditEvent.__table__.delete())
     db.session.execute(User.__table__.delete())
     db.session.commit()
-    return [len([s for s in counter.statements if not s.lstrip().upper().startswith("INSERT")])
-            for counter in (first, second)]
+    return [
+        len([s for s in counter.statements if not s.lstrip().upper().startswith("INSERT")])
+        for counter in (first, second)
+    ]
 
 
 def test_import_queries_do_not_grow_with_the_number_of_rows(db, teams, count_queries):
@@ -376,8 +421,9 @@ def test_the_command_imports_and_prints_a_line_per_row(app, db, teams, tmp_path)
 
 
 def test_the_command_exits_1_on_errors_and_writes_nothing(app, db, teams, tmp_path):
-    path = write(tmp_path, HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                                    "bad,Ann,Nurse,Outpatients,,\n")
+    path = write(
+        tmp_path, HEADER + "tom@example.org,Tom,Porter,Portering,,\nbad,Ann,Nurse,Outpatients,,\n"
+    )
     result = app.test_cli_runner().invoke(args=["import-staff", path])
     assert result.exit_code == 1
     assert "row 3: error (no email): bad email 'bad'" in result.output
@@ -397,36 +443,44 @@ def admin_client(admin, logged_in):
 def upload(client, text: str | bytes, name="staff.csv"):
     token = csrf_token(client, "/admin/import")
     data = text if isinstance(text, bytes) else text.encode("utf-8-sig")
-    return client.post("/admin/import", data={"csrf_token": token, "file": (
-        __import__("io").BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        "/admin/import",
+        data={"csrf_token": token, "file": (__import__("io").BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def confirm_payload(html: str) -> str:
     marker = 'name="payload" type="hidden" value="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
 def test_preview_writes_nothing_until_the_admin_confirms(db, teams, admin_client):
     before = user_count(db)
-    response = upload(admin_client, HEADER + "tom@example.org,\"Hughes, Tom\",Porter,"
-                                             "Portering,06/01/2025,no\n")
+    response = upload(
+        admin_client, HEADER + 'tom@example.org,"Hughes, Tom",Porter,Portering,06/01/2025,no\n'
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Check the import" in html and "Import 1 row" in html and "New" in html
     assert user_count(db) == before
     token = csrf_token(admin_client, "/admin/import")
-    response = admin_client.post("/admin/import/confirm", data={
-        "csrf_token": token, "payload": confirm_payload(html)})
+    response = admin_client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "payload": confirm_payload(html)}
+    )
     assert response.status_code == 302
     assert by_email(db, "tom@example.org").name == "Hughes, Tom"
     assert "Import finished: 1 new, 0 changed, 0 unchanged." in admin_client.get(
-        response.headers["Location"]).get_data(as_text=True)
+        response.headers["Location"]
+    ).get_data(as_text=True)
 
 
 def test_preview_lists_errors_and_offers_no_confirm(db, teams, admin_client):
-    response = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                                             "ann@example.org,Ann,Nurse,Nowhere,,\n")
+    response = upload(
+        admin_client,
+        HEADER + "tom@example.org,Tom,Porter,Portering,,\nann@example.org,Ann,Nurse,Nowhere,,\n",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nothing can be imported yet" in html
@@ -438,43 +492,55 @@ def test_confirm_is_refused_for_a_file_with_errors(db, app, teams, admin, admin_
     # Even a correctly signed payload is planned again, and refused when a row has an error.
     text = HEADER + "tom@example.org,Tom,Porter,Portering,,\nbad,Ann,Nurse,Outpatients,,\n"
     payload = URLSafeTimedSerializer(app.secret_key, salt=IMPORT_SALT).dumps(
-        {"by": admin.id, "name": "staff.csv", "csv": text, "plan": "anything"})
+        {"by": admin.id, "name": "staff.csv", "csv": text, "plan": "anything"}
+    )
     token = csrf_token(admin_client, "/admin/import")
-    response = admin_client.post("/admin/import/confirm",
-                                 data={"csrf_token": token, "payload": payload})
+    response = admin_client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "payload": payload}
+    )
     assert response.status_code == 422
     assert by_email(db, "tom@example.org") is None
 
 
 def test_a_tampered_payload_is_refused(db, teams, admin_client):
-    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                  ).get_data(as_text=True)
+    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n").get_data(
+        as_text=True
+    )
     payload = confirm_payload(html)
     token = csrf_token(admin_client, "/admin/import")
     forged = payload[:-3] + ("AAA" if payload[-3:] != "AAA" else "BBB")
-    assert admin_client.post("/admin/import/confirm", data={
-        "csrf_token": token, "payload": forged}).status_code == 400
-    assert admin_client.post("/admin/import/confirm",
-                             data={"payload": payload}).status_code == 400  # no CSRF token
+    assert (
+        admin_client.post(
+            "/admin/import/confirm", data={"csrf_token": token, "payload": forged}
+        ).status_code
+        == 400
+    )
+    assert (
+        admin_client.post("/admin/import/confirm", data={"payload": payload}).status_code == 400
+    )  # no CSRF token
     assert by_email(db, "tom@example.org") is None
 
 
-def test_confirm_shows_the_preview_again_when_things_changed_meanwhile(db, make, teams,
-                                                                      admin_client):
-    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                  ).get_data(as_text=True)
+def test_confirm_shows_the_preview_again_when_things_changed_meanwhile(
+    db, make, teams, admin_client
+):
+    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n").get_data(
+        as_text=True
+    )
     make.user(email="tom@example.org", name="Tom Already", role="porter")
     token = csrf_token(admin_client, "/admin/import")
-    response = admin_client.post("/admin/import/confirm", data={
-        "csrf_token": token, "payload": confirm_payload(html)})
+    response = admin_client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "payload": confirm_payload(html)}
+    )
     assert response.status_code == 409
     assert "changed since you saw the preview" in response.get_data(as_text=True)
     assert by_email(db, "tom@example.org").name == "Tom Already"
 
 
 def test_confirming_twice_imports_once(db, teams, admin_client):
-    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n"
-                  ).get_data(as_text=True)
+    html = upload(admin_client, HEADER + "tom@example.org,Tom,Porter,Portering,,\n").get_data(
+        as_text=True
+    )
     token = csrf_token(admin_client, "/admin/import")
     data = {"csrf_token": token, "payload": confirm_payload(html)}
     assert admin_client.post("/admin/import/confirm", data=data).status_code == 302
@@ -487,8 +553,9 @@ def test_only_csv_files_are_accepted(db, teams, admin_client):
     assert response.status_code == 422
     assert "The file must be a CSV file" in response.get_data(as_text=True)
     token = csrf_token(admin_client, "/admin/import")
-    response = admin_client.post("/admin/import", data={"csrf_token": token},
-                                 content_type="multipart/form-data")
+    response = admin_client.post(
+        "/admin/import", data={"csrf_token": token}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert "Choose a CSV file to upload." in response.get_data(as_text=True)
 

@@ -1,18 +1,23 @@
 """`flask import-staff`: the staff import from the command line, for scripts and big files."""
+
 from __future__ import annotations
 
 import sys
 
 import click
 
-from ..services.staff_import import ERROR, ImportRefused, import_staff
+from ..services.people.staff_import import ERROR, ImportRefused, import_staff
 
 
-@click.command("import-staff", help="Import staff from an HR CSV file (email, name, job role, "
-                                    "team, start date, manager flag). All rows or none.")
+@click.command(
+    "import-staff",
+    help="Import staff from an HR CSV file (email, name, job role, "
+    "team, start date, manager flag). All rows or none.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; "
-                                               "write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and show what would change; write nothing."
+)
 def import_staff_command(file: str, dry_run: bool):
     with open(file, "rb") as handle:
         data = handle.read()
@@ -40,7 +45,9 @@ def import_staff_command(file: str, dry_run: bool):
         sys.exit(1)
     if dry_run:
         click.echo("Dry run: nothing was written.")
-    else:
-        click.echo(f"Imported: {result.summary}.")
-        if result.welcome_problem:
-            click.echo(result.welcome_problem, err=True)
+        return
+    # A plan without errors is applied unless it is a dry run.
+    assert result is not None
+    click.echo(f"Imported: {result.summary}.")
+    if result.invited:
+        click.echo(result.invitations_summary)

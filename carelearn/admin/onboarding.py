@@ -1,7 +1,8 @@
-"""Admin pages for learning paths and onboarding rules (on the admin blueprint)."""
+"""Admin pages for learning paths and onboarding rules."""
+
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,43 +11,56 @@ from wtforms import FieldList, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..extensions import db
-from ..learn.forms import ActionForm
-from ..models import JobRole, LearningPath, Module, ModuleVersion, OnboardingRule, Team
-from ..services.onboarding import apply_onboarding_rules
-from ..services.paths import PathError, add_rule, remove_rule, save_path
-from .views import bp
+from ..forms import ActionForm, module_choices, optional_int
+from ..models import JobRole, LearningPath, OnboardingRule, Team
+from ..services.onboarding.paths import PathError, add_rule, remove_rule, save_path
+from ..services.onboarding.rules import apply_onboarding_rules
 
 PATH_STEPS = 8
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+def add_routes(bp: Blueprint) -> None:
+    bp.add_url_rule("/paths", view_func=paths)
+    bp.add_url_rule(
+        "/paths/new", view_func=edit_path, methods=["GET", "POST"], defaults={"path_id": None}
+    )
+    bp.add_url_rule("/paths/<int:path_id>", view_func=edit_path, methods=["GET", "POST"])
+    bp.add_url_rule("/rules/new", view_func=new_rule, methods=["GET", "POST"])
+    bp.add_url_rule("/rules/<int:rule_id>/delete", view_func=delete_rule, methods=["POST"])
 
 
 class PathForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name for the path."), Length(max=120)])
+    name = StringField(
+        "Name", validators=[DataRequired("Enter a name for the path."), Length(max=120)]
+    )
     description = TextAreaField("What it is for", validators=[Length(max=500)])
-    steps = FieldList(SelectField("Module", coerce=_optional_int, validate_choice=False), min_entries=PATH_STEPS)
-
-
-class RuleForm(FlaskForm):
-    job_role = SelectField("Job role", coerce=_optional_int, validators=[InputRequired("Choose a job role.")])
-    team = SelectField("Only in this team (and the teams below it)", coerce=_optional_int)
-    path = SelectField("Learning path", coerce=_optional_int, validators=[InputRequired("Choose a path.")])
-    due_days = IntegerField(
-        "Due this many days after they start", default=28,
-        validators=[InputRequired("Enter a number of days, such as 28."),
-                    NumberRange(min=0, max=365, message="Enter a number of days from 0 to 365.")],
+    steps = FieldList(
+        SelectField("Module", coerce=optional_int, validate_choice=False), min_entries=PATH_STEPS
     )
 
 
-def _module_choices():
-    return [("", "–")] + [tuple(r) for r in db.session.execute(
-        select(Module.id, ModuleVersion.title).join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .order_by(ModuleVersion.title))]
+class RuleForm(FlaskForm):
+    job_role = SelectField(
+        "Job role", coerce=optional_int, validators=[InputRequired("Choose a job role.")]
+    )
+    team = SelectField("Only in this team (and the teams below it)", coerce=optional_int)
+    path = SelectField(
+        "Learning path", coerce=optional_int, validators=[InputRequired("Choose a path.")]
+    )
+    due_days = IntegerField(
+        "Due this many days after they start",
+        default=28,
+        validators=[
+            InputRequired("Enter a number of days, such as 28."),
+            NumberRange(min=0, max=365, message="Enter a number of days from 0 to 365."),
+        ],
+    )
 
 
-@bp.get("/paths")
+def _module_choices() -> list[tuple[int | str, str]]:
+    return [("", "–"), *module_choices()]
+
+
 def paths():
     all_paths = db.session.scalars(
         select(LearningPath).options(selectinload(LearningPath.steps)).order_by(LearningPath.name)
@@ -59,11 +73,11 @@ def paths():
         .order_by(JobRole.name, LearningPath.name)
     ).all()
     titles = dict(_module_choices()[1:])
-    return render_template("admin/paths.html", paths=all_paths, rules=rules, titles=titles, form=ActionForm())
+    return render_template(
+        "admin/paths.html", paths=all_paths, rules=rules, titles=titles, form=ActionForm()
+    )
 
 
-@bp.route("/paths/new", methods=["GET", "POST"], defaults={"path_id": None})
-@bp.route("/paths/<int:path_id>", methods=["GET", "POST"])
 def edit_path(path_id: int | None):
     path = db.session.get(LearningPath, path_id) if path_id is not None else None
     if path_id is not None and path is None:
@@ -77,27 +91,39 @@ def edit_path(path_id: int | None):
     if form.validate_on_submit():
         module_ids = [e.data for e in form.steps if e.data]
         try:
-            saved = save_path(path, form.name.data, form.description.data or "", module_ids, current_user.id)
+            saved = save_path(
+                path, form.name.data, form.description.data or "", module_ids, current_user.id
+            )
         except PathError as problem:
             form[problem.field].errors.append(str(problem))
         else:
             flash(f"Saved the path {saved.name}.", "success")
             return redirect(url_for("admin.paths"))
-    return render_template("admin/path_form.html", form=form, path=path), 422 if form.errors else 200
+    return render_template(
+        "admin/path_form.html", form=form, path=path
+    ), 422 if form.errors else 200
 
 
-@bp.route("/rules/new", methods=["GET", "POST"])
 def new_rule():
     form = RuleForm()
     form.job_role.choices = [("", "Choose a job role")] + [
-        (r.id, r.name) for r in db.session.scalars(select(JobRole).order_by(JobRole.name))]
+        (r.id, r.name) for r in db.session.scalars(select(JobRole).order_by(JobRole.name))
+    ]
     form.team.choices = [("", "Any team")] + [
-        (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+        (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+    ]
     form.path.choices = [("", "Choose a path")] + [
-        (p.id, p.name) for p in db.session.scalars(select(LearningPath).order_by(LearningPath.name))]
+        (p.id, p.name) for p in db.session.scalars(select(LearningPath).order_by(LearningPath.name))
+    ]
     if form.validate_on_submit():
         try:
-            add_rule(form.job_role.data, form.team.data, form.path.data, form.due_days.data, current_user.id)
+            add_rule(
+                form.job_role.data,
+                form.team.data,
+                form.path.data,
+                form.due_days.data,
+                current_user.id,
+            )
         except PathError as problem:
             form[problem.field].errors.append(str(problem))
         else:
@@ -107,7 +133,6 @@ def new_rule():
     return render_template("admin/rule_form.html", form=form), 422 if form.errors else 200
 
 
-@bp.post("/rules/<int:rule_id>/delete")
 def delete_rule(rule_id: int):
     rule = db.session.get(OnboardingRule, rule_id)
     if rule is None:

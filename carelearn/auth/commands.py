@@ -1,4 +1,5 @@
 """`flask invite`: email existing people a link to set their password."""
+
 from __future__ import annotations
 
 import click
@@ -13,26 +14,24 @@ from ..models.people import normalise_email
 @click.command("invite", help="Email existing people an invitation link to set their password.")
 @click.argument("emails", nargs=-1, required=True, metavar="EMAIL...")
 def invite(emails: tuple[str, ...]):
-    from ..services.email import EmailError
-    from ..services.invitations import INVITE_LIFETIME, invite_users
+    from ..services.people.invitations import INVITE_LIFETIME, invite_users
 
     wanted = list(dict.fromkeys(normalise_email(e) for e in emails))
     found = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(wanted)))}
     unknown = [e for e in wanted if e not in found]
     if unknown:
         # Nothing is sent, so a typo can be fixed and the same command run again.
-        raise click.ClickException(
-            "No account for " + ", ".join(unknown) + ". Nothing was sent."
-        )
+        raise click.ClickException("No account for " + ", ".join(unknown) + ". Nothing was sent.")
     for email in wanted:
         if not found[email].active:
             click.echo(f"skipped {email}: the account is deactivated")
-    try:
-        sent = invite_users([found[e] for e in wanted])
-    except EmailError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Sent {sent} invitation{'s' if sent != 1 else ''} "
-               f"(links expire in {INVITE_LIFETIME.days} days).")
-    if sent and not current_app.config["SMTP_HOST"]:
-        click.echo("No SMTP server is set (CARELEARN_SMTP_HOST), so the emails were written to "
-                   f"{current_app.config['OUTBOX_DIR']}")
+    queued = invite_users([found[e] for e in wanted])
+    click.echo(
+        f"Queued {queued} invitation{'s' if queued != 1 else ''} for the worker to send "
+        f"(links expire in {INVITE_LIFETIME.days} days)."
+    )
+    if queued and not current_app.config["SMTP_HOST"]:
+        click.echo(
+            "No SMTP server is set (CARELEARN_SMTP_HOST), so the worker writes the emails to "
+            f"{current_app.config['OUTBOX_DIR']}"
+        )

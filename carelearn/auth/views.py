@@ -1,4 +1,5 @@
 """Logging in and out, and setting a password from an invitation or reset link."""
+
 from __future__ import annotations
 
 import hmac
@@ -19,11 +20,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core import freshness, throttle
 from ..errors import too_many_tries
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.people import normalise_email
-from ..services import freshness, invitations, throttle
+from ..services.people import invitations
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -59,7 +61,13 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -69,9 +77,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.my_training"))
     form = LoginForm()
-    rules = throttle.per_email_and_address(
-        "login", throttle.LOGIN_FAILURES_PER_EMAIL, throttle.LOGIN_FAILURES_PER_ADDRESS,
-        request.form.get("email", ""), request.remote_addr) if request.method == "POST" else []
+    rules = (
+        throttle.per_email_and_address(
+            "login",
+            throttle.LOGIN_FAILURES_PER_EMAIL,
+            throttle.LOGIN_FAILURES_PER_ADDRESS,
+            request.form.get("email", ""),
+            request.remote_addr,
+        )
+        if request.method == "POST"
+        else []
+    )
     wait = throttle.seconds_to_wait(rules)
     if wait:
         return too_many_tries(wait)
@@ -105,8 +121,12 @@ def forgot_password():
     if request.method == "POST":
         # Each request may send an email: a few an hour to one address, more from one place.
         rules = throttle.per_email_and_address(
-            "reset", throttle.RESET_REQUESTS_PER_EMAIL, throttle.RESET_REQUESTS_PER_ADDRESS,
-            request.form.get("email", ""), request.remote_addr)
+            "reset",
+            throttle.RESET_REQUESTS_PER_EMAIL,
+            throttle.RESET_REQUESTS_PER_ADDRESS,
+            request.form.get("email", ""),
+            request.remote_addr,
+        )
         wait = throttle.seconds_to_wait(rules)
         if wait:
             return too_many_tries(wait)
@@ -114,7 +134,9 @@ def forgot_password():
     if form.validate_on_submit():
         # The same page, straight away, whether or not the address has an account: the lookup
         # and the email happen after the response has gone, so not even its timing tells.
-        response = make_response(render_template("auth/forgot_password_sent.html", email=form.email.data))
+        response = make_response(
+            render_template("auth/forgot_password_sent.html", email=form.email.data)
+        )
         _after_response(response, invitations.request_password_reset, form.email.data)
         return response
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
@@ -140,9 +162,9 @@ def set_password(token: str):
             login_user(user)
             flash("Your password is set and you are logged in.", "success")
             return redirect(url_for("learn.my_training"))
-    user = db.session.get(User, link.user_id)
+    account = db.session.get(User, link.user_id)
     response = make_response(
-        render_template("auth/set_password.html", form=form, user=user, purpose=link.purpose),
+        render_template("auth/set_password.html", form=form, user=account, purpose=link.purpose),
         422 if form.errors else 200,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -158,13 +180,14 @@ def _link_problem(problem: invitations.InvalidLink):
 
 def _after_response(response, func, *args) -> None:
     """Run `func(*args)` once the response has been sent, in an app context of its own."""
-    app = current_app._get_current_object()
+    # Made now, while the app is at hand, and entered only when the response has been sent.
+    context = current_app.app_context()
 
     def run():
-        with app.app_context():
+        with context:
             try:
                 func(*args)
             except Exception:
-                app.logger.exception("Work left to do after a response failed")
+                context.app.logger.exception("Work left to do after a response failed")
 
     response.call_on_close(run)

@@ -1,4 +1,5 @@
 """One clock for the whole app, so tests can set the date that rules see."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

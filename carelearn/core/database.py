@@ -1,18 +1,21 @@
 """Database connections: SQLite settings that make it behave like a real database (enforced
 keys, concurrent readers), checking idle connections before use, pages that only read, and
 running prebuilt statements."""
+
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
+
+from ..extensions import db
 
 PING_AFTER_IDLE_SECONDS = 5.0
+T = TypeVar("T")
 
 
-@event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -76,13 +79,11 @@ def engine_options(database_uri: str, options: dict) -> dict:
 # A connection that sat unused may have been dropped (the database restarted, a firewall timed
 # it out): check it with a round trip before handing it out, and replace it if it is dead. A
 # connection in steady use is not checked every time, which would cost a round trip per request.
-@event.listens_for(Pool, "checkin")
 def _note_checkin(_dbapi_connection, record) -> None:
     if record is not None:
         record.info["carelearn.idle_since"] = time.monotonic()
 
 
-@event.listens_for(Pool, "checkout")
 def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     idle_since = record.info.get("carelearn.idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
@@ -107,24 +108,68 @@ def run(statement, **params):
 
     For the hottest pages: a statement built once at import (with `bindparam`s) is compiled
     once and cached by SQLAlchemy, and running it on the connection skips the ORM layer, and
-    with it the session's events. So use it to read, or to write tables no cached page depends
-    on (see services/freshness.py): a write it makes is not seen by those caches.
+    with it the session's events (the database's triggers still keep cached pages fresh).
     """
-    from .extensions import db
-
     return db.session.connection().execute(statement, params)
+
+
+BATCH_SIZE = 500  # ids per IN (...) list: well inside every database's limit on parameters
+
+
+def chunked(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size`, for statements that name many ids at once."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A view marked `read_only` tried to write: a bug, refused before anything is written."""
+
+
+_READ_ONLY = "carelearn_read_only"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 
 def read_only(view):
     """Mark a view whose GET only reads. On PostgreSQL its queries then run without a
     transaction around them: each sees the latest committed data, as it would anyway at the
-    default isolation level, and the request saves two round trips (BEGIN and ROLLBACK)."""
+    default isolation level, and the request saves two round trips (BEGIN and ROLLBACK).
+
+    Such a view must never write (without a transaction a write would be kept at once, half
+    done): any write it tries raises ReadOnlyViolation."""
     view.carelearn_read_only = True
     return view
 
 
+def _in_read_only_view() -> bool:
+    return has_request_context() and g.get(_READ_ONLY, False)
+
+
+def _refuse_flush(session, _context, _instances) -> None:
+    if _in_read_only_view() and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation(f"{request.endpoint} is read_only but tried to save changes")
+
+
+def _refuse_statement(_connection, _cursor, statement: str, *_args) -> None:
+    if _in_read_only_view() and statement.lstrip()[:6].upper().startswith(_WRITES):
+        raise ReadOnlyViolation(
+            f"{request.endpoint} is read_only but tried to run {statement[:60]!r}"
+        )
+
+
 def init_app(app: Flask) -> None:
-    from .extensions import db
+    with app.app_context():
+        engine = db.engine  # created by Flask-SQLAlchemy's init_app; not connected yet
+    for name, listener in (
+        ("connect", _configure_sqlite),
+        ("checkin", _note_checkin),
+        ("checkout", _ping_if_idle),
+        ("before_cursor_execute", _refuse_statement),
+    ):
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
+    if not event.contains(db.session, "before_flush", _refuse_flush):
+        event.listen(db.session, "before_flush", _refuse_flush)
 
     @app.before_request
     def _reads_without_a_transaction():
@@ -132,5 +177,7 @@ def init_app(app: Flask) -> None:
         if request.method not in ("GET", "HEAD"):
             return
         view = app.view_functions.get(request.endpoint)
-        if getattr(view, "carelearn_read_only", False) and db.engine.dialect.name == "postgresql":
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if getattr(view, "carelearn_read_only", False):
+            g.carelearn_read_only = True
+            if db.engine.dialect.name == "postgresql":
+                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -4,6 +4,7 @@ The `limits` library keeps the counts (a moving window, in each worker's memory 
 store such as Redis: RATELIMIT_STORAGE_URI). Only the views that need it call this, so no other
 page pays anything for it.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,13 +31,16 @@ class Rule:
     key: str
 
 
-def per_email_and_address(action: str, per_email: str, per_address: str, email: str,
-                          address: str | None) -> list[Rule]:
+def per_email_and_address(
+    action: str, per_email: str, per_address: str, email: str, address: str | None
+) -> list[Rule]:
     """One allowance for the email address typed and one for the network address it came from.
     An email address with no account is counted the same way, so a pause tells nothing about
     who has one."""
-    return [Rule(parse_many(per_email), f"{action}:{normalise_email(email)}"),
-            Rule(parse_many(per_address), f"{action}:{address or ''}")]
+    return [
+        Rule(parse_many(per_email), f"{action}:{normalise_email(email)}"),
+        Rule(parse_many(per_address), f"{action}:{address or ''}"),
+    ]
 
 
 def init_app(app: Flask) -> None:

@@ -1,14 +1,17 @@
 """A small demo organisation to click around in. Demo passwords are for demo data only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from .extensions import db
-from .models import (
+from ..core import clock
+from ..extensions import db
+from ..models import (
     AppRole,
     LearningPath,
     LearningPathStep,
@@ -21,11 +24,12 @@ from .models import (
     TeamMembership,
     User,
 )
-from .services import clock, learning
-from .services.accounts import ensure_job_roles
-from .services.assignments import assign_modules
-from .services.onboarding import apply_onboarding_rules
-from .services.quiz import find_attempt, open_attempt, parse_answers, submit_attempt
+from ..services.onboarding.assignments import assign_modules
+from ..services.onboarding.rules import apply_onboarding_rules
+from ..services.people.accounts import ensure_job_roles
+from ..services.training import learning
+from ..services.training.published import PublishedVersion
+from ..services.training.quiz import find_attempt, open_attempt, parse_answers, submit_attempt
 
 DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
 
@@ -55,22 +59,71 @@ class DemoPerson:
 
 
 DEMO_PEOPLE = [
-    DemoPerson("admin@carelearn.example", "Priya Shah", "admin-staff", AppRole.ADMIN,
-               "Riverside Health NHS Trust", date(2019, 4, 1)),
-    DemoPerson("manager@carelearn.example", "Grace Okafor", "nurse", AppRole.MANAGER,
-               "Outpatients", date(2016, 9, 5), manages="Outpatients"),
-    DemoPerson("reception@carelearn.example", "Tom Hughes", "receptionist", AppRole.LEARNER,
-               "Outpatients Reception", date(2024, 2, 12)),
-    DemoPerson("newstarter@carelearn.example", "Aisha Begum", "receptionist", AppRole.LEARNER,
-               "Outpatients Reception", date(2026, 11, 23)),
-    DemoPerson("nurse@carelearn.example", "Daniel Price", "nurse", AppRole.LEARNER,
-               "Outpatients Nursing", date(2021, 6, 1)),
-    DemoPerson("hca@carelearn.example", "Megan Lloyd", "healthcare-assistant", AppRole.LEARNER,
-               "Outpatients Nursing", date(2023, 1, 9)),
-    DemoPerson("porter@carelearn.example", "Kwame Mensah", "porter", AppRole.LEARNER,
-               "Portering", date(2020, 3, 16)),
-    DemoPerson("cleaner@carelearn.example", "Rosa Silva", "cleaner", AppRole.LEARNER,
-               "Housekeeping", date(2022, 10, 3)),
+    DemoPerson(
+        "admin@carelearn.example",
+        "Priya Shah",
+        "admin-staff",
+        AppRole.ADMIN,
+        "Riverside Health NHS Trust",
+        date(2019, 4, 1),
+    ),
+    DemoPerson(
+        "manager@carelearn.example",
+        "Grace Okafor",
+        "nurse",
+        AppRole.MANAGER,
+        "Outpatients",
+        date(2016, 9, 5),
+        manages="Outpatients",
+    ),
+    DemoPerson(
+        "reception@carelearn.example",
+        "Tom Hughes",
+        "receptionist",
+        AppRole.LEARNER,
+        "Outpatients Reception",
+        date(2024, 2, 12),
+    ),
+    DemoPerson(
+        "newstarter@carelearn.example",
+        "Aisha Begum",
+        "receptionist",
+        AppRole.LEARNER,
+        "Outpatients Reception",
+        date(2026, 11, 23),
+    ),
+    DemoPerson(
+        "nurse@carelearn.example",
+        "Daniel Price",
+        "nurse",
+        AppRole.LEARNER,
+        "Outpatients Nursing",
+        date(2021, 6, 1),
+    ),
+    DemoPerson(
+        "hca@carelearn.example",
+        "Megan Lloyd",
+        "healthcare-assistant",
+        AppRole.LEARNER,
+        "Outpatients Nursing",
+        date(2023, 1, 9),
+    ),
+    DemoPerson(
+        "porter@carelearn.example",
+        "Kwame Mensah",
+        "porter",
+        AppRole.LEARNER,
+        "Portering",
+        date(2020, 3, 16),
+    ),
+    DemoPerson(
+        "cleaner@carelearn.example",
+        "Rosa Silva",
+        "cleaner",
+        AppRole.LEARNER,
+        "Housekeeping",
+        date(2022, 10, 3),
+    ),
 ]
 
 
@@ -81,8 +134,13 @@ def seed_demo() -> str:
     for person in DEMO_PEOPLE:
         user = db.session.scalar(select(User).where(User.email == person.email))
         if user is None:
-            user = User(email=person.email, name=person.name, job_role=roles[person.job_role],
-                        app_role=person.app_role, start_date=person.start_date)
+            user = User(
+                email=person.email,
+                name=person.name,
+                job_role=roles[person.job_role],
+                app_role=person.app_role,
+                start_date=person.start_date,
+            )
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
             db.session.flush()
@@ -99,11 +157,24 @@ def seed_demo() -> str:
 
 # (path name, module slugs in order, job roles it is for, days after the start date it is due)
 DEMO_PATHS = [
-    ("Front desk onboarding", ["service-vision", "active-listening", "managing-expectations"],
-     ["receptionist", "admin-staff"], 28),
-    ("Clinical staff onboarding", ["service-vision", "active-listening", "managing-expectations",
-                                   "feedback-complaints"], ["nurse", "doctor", "healthcare-assistant"], 42),
-    ("Support services onboarding", ["service-vision", "positive-attitude"], ["porter", "cleaner"], 28),
+    (
+        "Front desk onboarding",
+        ["service-vision", "active-listening", "managing-expectations"],
+        ["receptionist", "admin-staff"],
+        28,
+    ),
+    (
+        "Clinical staff onboarding",
+        ["service-vision", "active-listening", "managing-expectations", "feedback-complaints"],
+        ["nurse", "doctor", "healthcare-assistant"],
+        42,
+    ),
+    (
+        "Support services onboarding",
+        ["service-vision", "positive-attitude"],
+        ["porter", "cleaner"],
+        28,
+    ),
 ]
 
 
@@ -113,15 +184,22 @@ def _ensure_paths_and_rules(roles) -> None:
         path = db.session.scalar(select(LearningPath).where(LearningPath.name == name))
         if path is None:
             path = LearningPath(name=name, description="")
-            path.steps = [LearningPathStep(module_id=modules[slug].id, position=i)
-                          for i, slug in enumerate((s for s in slugs if s in modules), start=1)]
+            path.steps = [
+                LearningPathStep(module_id=modules[slug].id, position=i)
+                for i, slug in enumerate((s for s in slugs if s in modules), start=1)
+            ]
             db.session.add(path)
             db.session.flush()
         for role in job_roles:
-            rule = db.session.scalar(select(OnboardingRule).where(
-                OnboardingRule.job_role_id == roles[role].id, OnboardingRule.path_id == path.id))
+            rule = db.session.scalar(
+                select(OnboardingRule).where(
+                    OnboardingRule.job_role_id == roles[role].id, OnboardingRule.path_id == path.id
+                )
+            )
             if rule is None:
-                db.session.add(OnboardingRule(job_role_id=roles[role].id, path_id=path.id, due_days=due_days))
+                db.session.add(
+                    OnboardingRule(job_role_id=roles[role].id, path_id=path.id, due_days=due_days)
+                )
     db.session.commit()
 
 
@@ -136,7 +214,9 @@ def _ensure_teams() -> dict[str, Team]:
 
 
 def _ensure_link(model, user_id: int, team_id: int) -> None:
-    exists = db.session.scalar(select(model.id).where(model.user_id == user_id, model.team_id == team_id))
+    exists = db.session.scalar(
+        select(model.id).where(model.user_id == user_id, model.team_id == team_id)
+    )
     if exists is None:
         db.session.add(model(user_id=user_id, team_id=team_id))
 
@@ -144,7 +224,7 @@ def _ensure_link(model, user_id: int, team_id: int) -> None:
 def _seed_progress() -> None:
     """Some finished and half-finished training, made through the real learner services."""
     # (email, module, goal, how many days ago): goal is "pass" or a number of lessons read.
-    plan = [
+    plan: list[tuple[str, str, Literal["pass"] | int, int]] = [
         ("nurse@carelearn.example", "service-vision", "pass", 0),
         ("manager@carelearn.example", "service-vision", "pass", 350),  # due again soon
         ("hca@carelearn.example", "service-vision", "pass", 40),
@@ -153,13 +233,14 @@ def _seed_progress() -> None:
     ]
     for email, slug, goal, days_ago in plan:
         user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None  # seed_demo adds every demo account first
         version = learning.current_version(slug)
         if version is None or db.session.scalar(
             select(LessonProgress.id).where(LessonProgress.user_id == user.id).limit(1)
         ):
             continue
         with clock.frozen_at(clock.utcnow() - timedelta(days=days_ago)):
-            lessons_to_finish = len(version.lessons) if goal == "pass" else goal
+            lessons_to_finish = goal if isinstance(goal, int) else len(version.lessons)
             for position in range(1, lessons_to_finish + 1):
                 learning.complete_lesson(user, version, position)
             if goal == "pass":
@@ -168,20 +249,26 @@ def _seed_progress() -> None:
 
 
 def _seed_overdue_assignment() -> None:
-    """A manager's assignment that two people have let slip, so the dashboard has something to show."""
+    """A manager's assignment that two people have let slip: the dashboard has something to show."""
     version = learning.current_version("feedback-complaints")
     if version is None:
         return
-    people = db.session.scalars(select(User.id).where(User.email.in_(
-        ["reception@carelearn.example", "porter@carelearn.example"]))).all()
+    people = db.session.scalars(
+        select(User.id).where(
+            User.email.in_(["reception@carelearn.example", "porter@carelearn.example"])
+        )
+    ).all()
     manager_id = db.session.scalar(select(User.id).where(User.email == "manager@carelearn.example"))
-    assign_modules(people, [version.module_id], clock.today() - timedelta(days=10), actor_id=manager_id)
+    assign_modules(
+        people, [version.module_id], clock.today() - timedelta(days=10), actor_id=manager_id
+    )
     db.session.commit()
 
 
-def _pass_quiz(user: User, version) -> None:
+def _pass_quiz(user: User, version: PublishedVersion) -> None:
     attempt = find_attempt(user, open_attempt(user, version).id)
-    form = MultiDict()
+    assert attempt is not None  # it is theirs, just opened
+    form: MultiDict[str, str] = MultiDict()
     for item in attempt.items:
         for option in item.question.options:
             if option.is_correct:

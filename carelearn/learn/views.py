@@ -1,19 +1,20 @@
 """The learner's pages: My training, lessons, quizzes and their own record."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..database import read_only
-from ..services import learning
-from ..services.quiz import (
+from ..core.database import read_only
+from ..forms import ActionForm
+from ..services.training import learning
+from ..services.training.quiz import (
     QuizNotAvailable,
     find_attempt,
     open_attempt,
     parse_answers,
     submit_attempt,
 )
-from .forms import ActionForm
 
 bp = Blueprint("learn", __name__)
 
@@ -48,7 +49,9 @@ def my_training():
 def module(slug: str):
     version = _version_or_404(slug)
     progress = learning.module_progress(current_user, version)
-    return render_template("learn/module.html", version=version, progress=progress, form=ActionForm())
+    return render_template(
+        "learn/module.html", version=version, progress=progress, form=ActionForm()
+    )
 
 
 @bp.get("/learn/<slug>/continue")
@@ -115,7 +118,9 @@ def attempt(attempt_id: int):
             submit_attempt(current_user, attempt, answers)
             return redirect(url_for("learn.attempt", attempt_id=attempt.id))
     status = 422 if answers and answers.errors else 200
-    return render_template("learn/quiz.html", attempt=attempt, answers=answers, form=ActionForm()), status
+    return render_template(
+        "learn/quiz.html", attempt=attempt, answers=answers, form=ActionForm()
+    ), status
 
 
 @bp.get("/learn/record")

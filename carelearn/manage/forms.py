@@ -12,13 +12,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import Select
 
-from ..services.status import Status
+from ..forms import optional_int
+from ..services.training.status import Status
 
 SORTS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("role", "Job role")]
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 def _plain(choices) -> bool:
@@ -30,8 +27,11 @@ class QuickSelect(Select):
     manager's list of teams can be long, and WTForms' general path costs a lot per option."""
 
     def __call__(self, field, **kwargs):
-        if (not _plain(field.choices) or kwargs.keys() - {"class"}
-                or any(getattr(field.flags, f, False) for f in self.validation_attrs)):
+        if (
+            not _plain(field.choices)
+            or kwargs.keys() - {"class"}
+            or any(getattr(field.flags, f, False) for f in self.validation_attrs)
+        ):
             return super().__call__(field, **kwargs)
         css = f'class="{escape(kwargs["class"])}" ' if "class" in kwargs else ""
         html = [f'<select {css}id="{escape(field.id)}" name="{escape(field.name)}">']
@@ -51,18 +51,21 @@ class QuickSelectField(SelectField):
         if self.process_errors or not self.validate_choice or not _plain(self.choices):
             return super().pre_validate(form)
         if not any(self.coerce(value) == self.data for value, _ in self.choices):
-            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
 
 
 class MatrixFilterForm(Form):
     """Filters read from the query string: bookmarkable, so no CSRF token (nothing changes)."""
 
     q = SearchField("Name or email", validators=[Optional()])
-    team = QuickSelectField("Team", coerce=_optional_int, validators=[Optional()])
-    job_role = QuickSelectField("Job role", coerce=_optional_int, validators=[Optional()])
-    module = QuickSelectField("Module", coerce=_optional_int, validators=[Optional()])
+    team = QuickSelectField("Team", coerce=optional_int, validators=[Optional()])
+    job_role = QuickSelectField("Job role", coerce=optional_int, validators=[Optional()])
+    module = QuickSelectField("Module", coerce=optional_int, validators=[Optional()])
     status = QuickSelectField(
-        "Status", choices=[("", "Any status")] + [(s.value, s.value.capitalize()) for s in Status],
+        "Status",
+        choices=[("", "Any status")] + [(s.value, s.value.capitalize()) for s in Status],
         validators=[Optional()],
     )
     sort = QuickSelectField("Sort by", choices=SORTS, default="name", validators=[Optional()])
@@ -70,20 +73,25 @@ class MatrixFilterForm(Form):
 
 
 class AssignForm(FlaskForm):
-    what = SelectField("Module or learning path", validators=[DataRequired("Choose a module or a path.")])
+    what = SelectField(
+        "Module or learning path", validators=[DataRequired("Choose a module or a path.")]
+    )
     target = RadioField(
         "Assign to",
-        choices=[("people", "Chosen people"), ("team", "A whole team (and the teams below it)"),
-                 ("job_role", "Everyone with a job role, in the teams I manage")],
+        choices=[
+            ("people", "Chosen people"),
+            ("team", "A whole team (and the teams below it)"),
+            ("job_role", "Everyone with a job role, in the teams I manage"),
+        ],
         default="people",
     )
     people = SelectMultipleField("People", coerce=int, validate_choice=False)
-    team = SelectField("Team", coerce=_optional_int, validate_choice=False)
-    job_role = SelectField("Job role", coerce=_optional_int, validate_choice=False)
+    team = SelectField("Team", coerce=optional_int, validate_choice=False)
+    job_role = SelectField("Job role", coerce=optional_int, validate_choice=False)
     due_on = DateField("Due date", validators=[DataRequired("Enter a due date.")])
 
     def validate_due_on(self, field):
-        from ..services.clock import today
+        from ..core.clock import today
 
         if field.data and field.data < today():
             raise ValidationError("The due date cannot be in the past.")

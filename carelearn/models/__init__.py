@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
+
 from .assignments import (
     Assignment,
     AuthToken,
@@ -10,14 +11,39 @@ from .assignments import (
 )
 from .audit import AuditEvent
 from .content import Lesson, Module, ModuleVersion, Option, Question
+from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
 from .versions import TeamVersion
 
 __all__ = [
-    "Assignment", "AuthToken", "LearningPath", "LearningPathStep", "OnboardingRule",
-    "SentReminder", "TrainingRecord",
-    "AppRole", "AttemptQuestion", "AuditEvent", "Completion", "JobRole", "Lesson",
-    "LessonProgress", "Module", "ModuleVersion", "Option", "Question", "QuizAttempt", "Team",
-    "TeamKind", "TeamManager", "TeamMembership", "TeamVersion", "User",
+    "Assignment",
+    "AuthToken",
+    "LearningPath",
+    "LearningPathStep",
+    "OnboardingRule",
+    "SentReminder",
+    "TrainingRecord",
+    "AppRole",
+    "AttemptQuestion",
+    "AuditEvent",
+    "BackgroundJob",
+    "Completion",
+    "EmailState",
+    "JobRole",
+    "JobState",
+    "Lesson",
+    "LessonProgress",
+    "Module",
+    "ModuleVersion",
+    "Option",
+    "OutboxEmail",
+    "Question",
+    "QuizAttempt",
+    "Team",
+    "TeamKind",
+    "TeamManager",
+    "TeamMembership",
+    "TeamVersion",
+    "User",
 ]

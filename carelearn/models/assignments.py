@@ -1,4 +1,5 @@
 """What people are asked to complete and by when, and a per-person, per-module summary."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,12 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..services.clock import utcnow
+from ..core.clock import utcnow
+from ..extensions import Model
 from .content import Module
 
 
-class LearningPath(db.Model):
+class LearningPath(Model):
     """An ordered list of modules, e.g. "Front desk onboarding"."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +34,7 @@ class LearningPath(db.Model):
     )
 
 
-class LearningPathStep(db.Model):
+class LearningPathStep(Model):
     __table_args__ = (
         UniqueConstraint("path_id", "position"),
         UniqueConstraint("path_id", "module_id"),
@@ -47,8 +48,9 @@ class LearningPathStep(db.Model):
     module: Mapped[Module] = relationship()
 
 
-class OnboardingRule(db.Model):
-    """New staff of a job role (optionally only in one team) get a path, due N days after starting."""
+class OnboardingRule(Model):
+    """New staff of a job role (optionally only in one team) get a path, due N days after they
+    start."""
 
     __table_args__ = (
         UniqueConstraint("job_role_id", "team_id", "path_id"),
@@ -62,14 +64,12 @@ class OnboardingRule(db.Model):
     due_days: Mapped[int] = mapped_column(Integer)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """One person asked to complete one module by a date."""
 
     __table_args__ = (
         UniqueConstraint("user_id", "module_id", "due_on"),
-        CheckConstraint(
-            "source IN ('manager', 'rule', 'recertification')", name="source_known"
-        ),
+        CheckConstraint("source IN ('manager', 'rule', 'recertification')", name="source_known"),
         Index("ix_assignment_user_module", "user_id", "module_id"),
     )
 
@@ -85,7 +85,7 @@ class Assignment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class TrainingRecord(db.Model):
+class TrainingRecord(Model):
     """Where one person stands on one module, kept up to date on every event.
 
     Dashboards, matrices and exports read this one row per person and module instead of
@@ -109,12 +109,10 @@ class TrainingRecord(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class AuthToken(db.Model):
+class AuthToken(Model):
     """A single-use link to set a password: an invitation or a reset. Only its hash is stored."""
 
-    __table_args__ = (
-        CheckConstraint("purpose IN ('invite', 'reset')", name="purpose_known"),
-    )
+    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')", name="purpose_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
@@ -125,7 +123,7 @@ class AuthToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class SentReminder(db.Model):
+class SentReminder(Model):
     """One reminder email sent, so a second run the same day sends nothing twice."""
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)

@@ -1,4 +1,5 @@
 """Published training content. Each publish of changed files makes a new, immutable version."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,13 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..services.clock import utcnow
+from ..core.clock import utcnow
+from ..extensions import Model
 
 QUESTION_KINDS = ("single", "multiple", "true_false", "scenario", "reflection")
 
 
-class Module(db.Model):
+class Module(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     # The version learners get now; older versions stay for the records that point at them.
@@ -35,7 +36,7 @@ class Module(db.Model):
     )
 
 
-class ModuleVersion(db.Model):
+class ModuleVersion(Model):
     __table_args__ = (
         UniqueConstraint("module_id", "number"),
         CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_percent"),
@@ -66,7 +67,7 @@ class ModuleVersion(db.Model):
         return self.module.slug
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     __table_args__ = (UniqueConstraint("module_version_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,7 +81,7 @@ class Lesson(db.Model):
     module_version: Mapped[ModuleVersion] = relationship(back_populates="lessons")
 
 
-class Question(db.Model):
+class Question(Model):
     __table_args__ = (
         UniqueConstraint("module_version_id", "key"),
         CheckConstraint(
@@ -110,7 +111,7 @@ class Question(db.Model):
         return not self.roles or role_slug in self.roles
 
 
-class Option(db.Model):
+class Option(Model):
     __table_args__ = (UniqueConstraint("question_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
 """Staff, their job roles and the nested teams they belong to."""
+
 from __future__ import annotations
 
 import enum
@@ -23,8 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..services.clock import utcnow
+from ..config import signing_key
+from ..core.clock import utcnow
+from ..extensions import Model
 
 
 class AppRole(enum.StrEnum):
@@ -40,13 +42,13 @@ class TeamKind(enum.StrEnum):
     TEAM = "team"
 
 
-class JobRole(db.Model):
+class JobRole(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __table_args__ = (
         CheckConstraint("app_role IN ('learner', 'manager', 'admin')", name="app_role_known"),
     )
@@ -81,15 +83,18 @@ class User(UserMixin, db.Model):
     @property
     def session_key(self) -> str:
         # Keyed with the app's secret: the cookie can be read, and must tell nothing about the hash.
-        digest = hmac.new(current_app.secret_key.encode(), (self.password_hash or "").encode(),
-                          hashlib.sha256)
+        digest = hmac.new(
+            signing_key(current_app), (self.password_hash or "").encode(), hashlib.sha256
+        )
         return digest.hexdigest()[:24]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     @property
     def is_admin(self) -> bool:
@@ -104,7 +109,7 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
-class Team(db.Model):
+class Team(Model):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('organisation', 'directorate', 'department', 'team')", name="kind_known"
@@ -122,7 +127,7 @@ class Team(db.Model):
     children: Mapped[list[Team]] = relationship(back_populates="parent")
 
 
-class TeamMembership(db.Model):
+class TeamMembership(Model):
     __table_args__ = (UniqueConstraint("user_id", "team_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +135,7 @@ class TeamMembership(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
 
 
-class TeamManager(db.Model):
+class TeamManager(Model):
     """A manager of a team also manages every team nested below it."""
 
     __table_args__ = (UniqueConstraint("user_id", "team_id"),)

@@ -1,4 +1,5 @@
 """What each person has done: lessons read, quiz attempts, completions."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -17,12 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..services.clock import utcnow
+from ..core.clock import utcnow
+from ..extensions import Model
 from .content import ModuleVersion, Question
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Model):
     __table_args__ = (
         UniqueConstraint("user_id", "lesson_id"),
         Index("ix_lesson_progress_user_module", "user_id", "module_id"),
@@ -36,7 +37,7 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"), index=True)
@@ -51,7 +52,7 @@ class QuizAttempt(db.Model):
     )
 
 
-class AttemptQuestion(db.Model):
+class AttemptQuestion(Model):
     """One drawn question of an attempt, with the option order shown and the answer given."""
 
     __table_args__ = (UniqueConstraint("attempt_id", "position"),)
@@ -64,14 +65,16 @@ class AttemptQuestion(db.Model):
     selected_option_ids: Mapped[list[int] | None] = mapped_column(JSON)
     response_text: Mapped[str | None] = mapped_column(Text)
     # A reflection stays private unless the learner chooses to share it with their manager.
-    shared_with_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    shared_with_manager: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
 
 
-class Completion(db.Model):
+class Completion(Model):
     # One completion per person, version and day: a retake the same day is a bug, while a
     # recertification of an unchanged version a year later is a new, separate record.
     __table_args__ = (UniqueConstraint("user_id", "module_version_id", "completed_on"),)

@@ -1,4 +1,5 @@
 """What every page of the learner journey must get right, checked in the real browser."""
+
 from __future__ import annotations
 
 import json
@@ -85,7 +86,8 @@ def assert_no_sideways_scroll(page) -> None:
 TARGETS_JS = """(min) => {
   const small = [];
   const controls = document.querySelectorAll(
-    'main a[href], main button, main input:not([type=hidden]), main select, main textarea, main summary');
+    'main a[href], main button, main input:not([type=hidden]), main select, main textarea, ' +
+    'main summary');
   for (const el of controls) {
     if (!el.getClientRects().length) continue;
     const style = getComputedStyle(el);
@@ -108,7 +110,8 @@ TARGETS_JS = """(min) => {
     const r = target.getBoundingClientRect();
     if (r.width < min - 0.5 || r.height < min - 0.5) {
       const name = (el.textContent || el.value || el.id || el.name || '').trim().slice(0, 40);
-      small.push(`${el.tagName.toLowerCase()} "${name}": ${Math.round(r.width)}x${Math.round(r.height)}`);
+      const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name}": ${size}`);
     }
   }
   window.scrollTo(0, 0);
@@ -137,8 +140,9 @@ def save_screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")
     # CSS pixels, not device pixels: phone pictures stay small enough to keep in the repository.
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide",
-                    scale="css")
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide", scale="css"
+    )
 
 
 DESCRIBE_FOCUS_JS = """() => {
@@ -161,7 +165,8 @@ def focused(page) -> dict | None:
 
 
 def tab_to(page, wanted, *, backwards: bool = False, limit: int = 150) -> dict:
-    """Press Tab (or Shift+Tab) until `wanted(focused element)` is true; every stop must show focus."""
+    """Press Tab (or Shift+Tab) until `wanted(focused element)` is true; every stop must show
+    focus."""
     seen = []
     for _ in range(limit):
         page.keyboard.press("Shift+Tab" if backwards else "Tab")

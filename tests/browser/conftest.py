@@ -6,35 +6,34 @@ tests, while the server here must keep its data for a whole journey and runs in 
 process. What the browser tests check (pages, keyboard, accessibility, layout) does not depend
 on the database engine, which the rest of the suite covers on both.
 """
+
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from carelearn import create_app
-from carelearn.config import PROJECT_ROOT
 from carelearn.extensions import db
 from carelearn.models import AppRole, JobRole, Option, User
 
+from ..servers import flask_command, server_env, start_server, stop_server
 from .checks import axe_source
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 667}
@@ -44,90 +43,14 @@ PASSWORD = "browser-test-password"  # only ever used against the throwaway test 
 _numbers = itertools.count(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    database_url: str
-    log: Path
-
-
-def _server_env(instance: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CARELEARN_"))}
-    env.update({
-        "CARELEARN_INSTANCE_DIR": str(instance),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "CARELEARN_CONTENT_DIR": str(PROJECT_ROOT / "modules"),
-        "CARELEARN_OUTBOX_DIR": str(instance / "outbox"),
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
-def _flask(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "carelearn", *args],
-        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-    )
-
-
-def start_server(instance: Path, database_url: str, health_status: int = 200):
-    """Start `flask run` on a free port and wait until /healthz answers as expected."""
-    env = _server_env(instance, database_url)
-    port = _free_port()
-    log = instance / "server.log"
-    out = log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "carelearn", "run", "--host", "127.0.0.1",
-         "--port", str(port), "--no-reload", "--no-debugger", "--with-threads"],
-        env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            out.close()
-            raise RuntimeError(f"the server stopped at start:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        except OSError:
-            status = None
-        if status == health_status:
-            break
-        if time.monotonic() > deadline:
-            stop_server(process, out)
-            raise RuntimeError(f"the server did not answer in time:\n{log.read_text()}")
-        time.sleep(0.1)
-    return process, out, LiveServer(url, database_url, log)
-
-
-def stop_server(process, out) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    out.close()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real app, migrated, with the real content published and the demo data seeded."""
     instance = tmp_path_factory.mktemp("browser-instance")
     database_url = "sqlite:///" + str(instance / "carelearn.sqlite3")
-    env = _server_env(instance, database_url)
+    env = server_env(instance, database_url)
     for args in (["db", "upgrade"], ["content", "publish"], ["demo"]):
-        result = _flask(env, *args)
+        result = flask_command(env, *args)
         output = result.stdout + result.stderr
         # Content that fails its checks is never published (test_content_checker covers that);
         # the journey needs only its own module to be live.
@@ -143,8 +66,13 @@ def live_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def data_app(live_server):
     """The app in this process, on the server's database: to make learners and read answers."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": live_server.database_url,
-                      "SECRET_KEY": "browser-tests"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": live_server.database_url,
+            "SECRET_KEY": "browser-tests",
+        }
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -165,8 +93,13 @@ def learner(data_app) -> Learner:
     first = ["Sam", "Ola", "Jo", "Ravi", "Mia", "Leo"][number % 6]
     with data_app.app_context():
         role = db.session.scalar(select(JobRole).where(JobRole.slug == "receptionist"))
-        user = User(email=email, name=f"{first} Taylor", job_role=role, app_role=AppRole.LEARNER,
-                    start_date=date.today())
+        user = User(
+            email=email,
+            name=f"{first} Taylor",
+            job_role=role,
+            app_role=AppRole.LEARNER,
+            start_date=date.today(),
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
@@ -176,11 +109,15 @@ def learner(data_app) -> Learner:
 @pytest.fixture
 def correct_options(data_app):
     """Which of these option ids are right, read from the published content in the database."""
+
     def _lookup(option_ids: list[int]) -> set[int]:
         with data_app.app_context():
-            return set(db.session.scalars(
-                select(Option.id).where(Option.id.in_(option_ids), Option.is_correct.is_(True))
-            ))
+            return set(
+                db.session.scalars(
+                    select(Option.id).where(Option.id.in_(option_ids), Option.is_correct.is_(True))
+                )
+            )
+
     return _lookup
 
 
@@ -214,8 +151,9 @@ def desktop(browser):
 
 @pytest.fixture
 def phone(browser):
-    context = _context(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                       has_touch=True)
+    context = _context(
+        browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     yield context.new_page()
     context.close()
 

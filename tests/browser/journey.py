@@ -1,4 +1,5 @@
 """Steps of the learner journey, shared by the mouse, touch and keyboard tests."""
+
 from __future__ import annotations
 
 import re

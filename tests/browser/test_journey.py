@@ -1,5 +1,6 @@
 """A learner's whole journey in a real Chromium: with a mouse on a desktop, and with a finger
 on a phone. Every page is checked with axe-core and for sideways scrolling."""
+
 from __future__ import annotations
 
 import re

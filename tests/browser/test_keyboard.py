@@ -1,5 +1,6 @@
 """The same journey with the keyboard only: Tab, Shift+Tab, Enter and Space (and the arrow keys
 that move between the options of a radio group), never a click. Every stop shows its focus."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Error pages, zoom, phones and pages without JavaScript, in the real browser."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,8 @@ from playwright.sync_api import expect
 from carelearn import create_app
 
 from .checks import assert_no_sideways_scroll, check_page
-from .conftest import DESKTOP, JOURNEY_MODULE, PHONE, start_server, stop_server
+from ..servers import start_server, stop_server
+from .conftest import DESKTOP, JOURNEY_MODULE, PHONE
 from .journey import MODULE_TITLE, expect_page
 
 pytestmark = pytest.mark.browser
@@ -32,8 +34,13 @@ def log_in(page, server, learner) -> None:
 def _failing_responses(live_server) -> dict[int, str]:
     """The app's own 403 and 500 pages. The live server has no page that fails on purpose, so
     an app in this process gets two routes that do, and the browser shows what they return."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": live_server.database_url,
-                      "SECRET_KEY": "error-page-preview", "PROPAGATE_EXCEPTIONS": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": live_server.database_url,
+            "SECRET_KEY": "error-page-preview",
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
     app.add_url_rule("/refused", "refused", lambda: abort(403))
 
     def broken():
@@ -53,6 +60,7 @@ def _failing_responses(live_server) -> dict[int, str]:
 def _answer_with(code: int, html: str):
     def fulfil(route):
         route.fulfill(status=code, body=html, content_type="text/html; charset=utf-8")
+
     return fulfil
 
 
@@ -107,9 +115,10 @@ def test_database_outage_shows_a_calm_page(tmp_path, new_page):
 @pytest.mark.parametrize("zoom", [200, 400])
 def test_pages_reflow_when_zoomed(live_server, learner, new_page, zoom):
     scale = zoom / 100
-    page = new_page(viewport={"width": int(DESKTOP["width"] / scale),
-                              "height": int(DESKTOP["height"] / scale)},
-                    device_scale_factor=scale)
+    page = new_page(
+        viewport={"width": int(DESKTOP["width"] / scale), "height": int(DESKTOP["height"] / scale)},
+        device_scale_factor=scale,
+    )
 
     def check():
         assert_no_sideways_scroll(page)

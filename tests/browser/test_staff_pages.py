@@ -1,5 +1,6 @@
 """Managers' and admins' pages, and the password pages, checked like the learner's: structure,
 axe-core, no sideways scroll, and finger-sized targets on a phone."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,17 +16,40 @@ pytestmark = pytest.mark.browser
 # For each kind of staff: who logs in, the pages they open, and (page, link) pairs for pages
 # reached as a person would, by following the first such link.
 STAFF = {
-    "manager": ("manager@carelearn.example",
-                ["/manage/", "/manage/matrix", "/manage/matrix?status=overdue&sort=role",
-                 "/manage/questions", "/manage/assign"],
-                [("/manage/", "main a[href^='/manage/teams/']"),
-                 ("/manage/matrix", "main a[href^='/manage/people/']")]),
-    "admin": ("admin@carelearn.example",
-              ["/admin/", "/admin/people", "/admin/people/new", "/admin/teams", "/admin/teams/new",
-               "/admin/import", "/admin/paths", "/admin/paths/new", "/admin/rules/new",
-               "/admin/audit"],
-              [("/admin/people", "main a[href^='/admin/people/']:not([href$='/new'])"),
-               ("/admin/teams", "main a[href^='/admin/teams/']:not([href$='/new'])")]),
+    "manager": (
+        "manager@carelearn.example",
+        [
+            "/manage/",
+            "/manage/matrix",
+            "/manage/matrix?status=overdue&sort=role",
+            "/manage/questions",
+            "/manage/assign",
+        ],
+        [
+            ("/manage/", "main a[href^='/manage/teams/']"),
+            ("/manage/matrix", "main a[href^='/manage/people/']"),
+        ],
+    ),
+    "admin": (
+        "admin@carelearn.example",
+        [
+            "/admin/",
+            "/admin/people",
+            "/admin/people/new",
+            "/admin/teams",
+            "/admin/teams/new",
+            "/admin/import",
+            "/admin/paths",
+            "/admin/paths/new",
+            "/admin/rules/new",
+            "/admin/audit",
+            "/admin/outbox",
+        ],
+        [
+            ("/admin/people", "main a[href^='/admin/people/']:not([href$='/new'])"),
+            ("/admin/teams", "main a[href^='/admin/teams/']:not([href$='/new'])"),
+        ],
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """Asking people to complete modules by a date: by hand, by onboarding rule, or to recertify."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,15 +9,16 @@ from datetime import date
 from sqlalchemy import and_, exists, select, tuple_
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import (
+from ...core.audit import record_event
+from ...core.clock import today
+from ...core.database import chunked
+from ...extensions import db
+from ...models import (
     Assignment,
     Completion,
     User,
 )
-from .audit import record_event
-from .clock import today
-from .records import sync_records
+from ..training.records import sync_records
 
 
 @dataclass
@@ -25,35 +27,58 @@ class AssignOutcome:
     already_assigned: int
 
 
-def assign_modules(user_ids: Iterable[int], module_ids: list[int], due_on: date, *,
-                   source: str = "manager", actor_id: int | None = None,
-                   path_id: int | None = None) -> AssignOutcome:
-    """Assign each module to each person, unless they already have it open (then nothing changes)."""
+def assign_modules(
+    user_ids: Iterable[int],
+    module_ids: list[int],
+    due_on: date,
+    *,
+    source: str = "manager",
+    actor_id: int | None = None,
+    path_id: int | None = None,
+) -> AssignOutcome:
+    """Assign each module to each person, unless they already have it open (then nothing
+    changes)."""
     user_ids = sorted(set(user_ids))
     pairs = [(u, m) for u in user_ids for m in module_ids]
     if not pairs:
         return AssignOutcome(0, 0)
-    open_pairs = set()
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        open_pairs.update(tuple(row) for row in db.session.execute(
-            select(Assignment.user_id, Assignment.module_id).where(
-                tuple_(Assignment.user_id, Assignment.module_id).in_(chunk),
-                Assignment.completed_at.is_(None),
+    open_pairs: set[tuple[int, int]] = set()
+    for chunk in chunked(pairs):
+        open_pairs.update(
+            (user_id, module_id)
+            for user_id, module_id in db.session.execute(
+                select(Assignment.user_id, Assignment.module_id).where(
+                    tuple_(Assignment.user_id, Assignment.module_id).in_(chunk),
+                    Assignment.completed_at.is_(None),
+                )
             )
-        ))
+        )
     new_pairs = [p for p in pairs if p not in open_pairs]
     db.session.add_all(
-        Assignment(user_id=u, module_id=m, due_on=due_on, source=source,
-                   assigned_by_id=actor_id, path_id=path_id)
+        Assignment(
+            user_id=u,
+            module_id=m,
+            due_on=due_on,
+            source=source,
+            assigned_by_id=actor_id,
+            path_id=path_id,
+        )
         for u, m in new_pairs
     )
     db.session.flush()
     sync_records(new_pairs)
     if new_pairs:
-        record_event("assignment.create", "module", module_ids[0] if len(module_ids) == 1 else None,
-                     actor_id=actor_id, source=source, due_on=due_on.isoformat(),
-                     modules=module_ids, people=len({u for u, _ in new_pairs}), path_id=path_id)
+        record_event(
+            "assignment.create",
+            "module",
+            module_ids[0] if len(module_ids) == 1 else None,
+            actor_id=actor_id,
+            source=source,
+            due_on=due_on.isoformat(),
+            modules=module_ids,
+            people=len({u for u, _ in new_pairs}),
+            path_id=path_id,
+        )
     return AssignOutcome(len(new_pairs), len(pairs) - len(new_pairs))
 
 
@@ -66,17 +91,28 @@ def create_recertification_assignments(on: date | None = None) -> int:
         select(Completion.user_id, Completion.module_id, Completion.expires_on)
         .join(User, User.id == Completion.user_id)
         .where(User.active.is_(True), Completion.expires_on <= on)
-        .where(~exists().where(and_(
-            newer.user_id == Completion.user_id, newer.module_id == Completion.module_id,
-            newer.completed_on > Completion.completed_on,
-        )))
-        .where(~exists().where(and_(
-            Assignment.user_id == Completion.user_id, Assignment.module_id == Completion.module_id,
-            Assignment.due_on >= Completion.expires_on,
-        )))
+        .where(
+            ~exists().where(
+                and_(
+                    newer.user_id == Completion.user_id,
+                    newer.module_id == Completion.module_id,
+                    newer.completed_on > Completion.completed_on,
+                )
+            )
+        )
+        .where(
+            ~exists().where(
+                and_(
+                    Assignment.user_id == Completion.user_id,
+                    Assignment.module_id == Completion.module_id,
+                    Assignment.due_on >= Completion.expires_on,
+                )
+            )
+        )
     ).all()
     groups: dict[tuple[int, date], list[int]] = {}
     for user_id, module_id, expires_on in rows:
+        assert expires_on is not None  # compared with `on` above, so never NULL
         groups.setdefault((module_id, expires_on), []).append(user_id)
     created = sum(
         assign_modules(user_ids, [module_id], due_on, source="recertification").created

@@ -1,22 +1,27 @@
-"""The reminder ladder, run daily from cron by `flask send-reminders`.
+"""The reminder ladder, run daily by the worker (or by hand with `flask send-reminders`).
 
 Learners get one email listing what is due at a step of the ladder (by default 30 and 7 days
 before a due or expiry date, on the day, and 7 days after). From the first step after the date
-their managers are told too, and each manager gets a weekly digest. Every message sent is
-recorded per item, so a second run on the same day sends nothing twice.
+their managers are told too, and each manager gets a weekly digest. Every message is queued
+with a record per item, in one transaction, so a second run on the same day (or two at once)
+sends nothing twice.
 """
+
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
-from ..extensions import db
-from ..models import (
+from ...core.clock import today
+from ...core.dates import format_day
+from ...core.email import absolute_url
+from ...core.outbox import send_email
+from ...extensions import db
+from ...models import (
     AppRole,
     Module,
     ModuleVersion,
@@ -27,12 +32,9 @@ from ..models import (
     TrainingRecord,
     User,
 )
-from .clock import today
-from .email import EmailError, absolute_url, send_email
-from .permissions import visible_user_ids_query
-from .status import Status, status_sql
+from ..reporting.permissions import visible_user_ids_query
+from ..training.status import Status, status_sql
 
-logger = logging.getLogger(__name__)
 DIGEST_LINES = 40
 
 
@@ -54,21 +56,29 @@ class ReminderRun:
     learner_emails: int = 0
     escalations: int = 0
     digests: int = 0
-    failures: list[str] = field(default_factory=list)
 
 
 def due_items(on: date, steps: list[int]) -> list[DueItem]:
     """Every open due date and every expiry that falls on a step of the ladder today."""
     dates = {on + timedelta(days=step): step for step in steps}
     rows = db.session.execute(
-        select(TrainingRecord.user_id, TrainingRecord.module_id, TrainingRecord.due_on,
-               TrainingRecord.completed_on, TrainingRecord.expires_on)
+        select(
+            TrainingRecord.user_id,
+            TrainingRecord.module_id,
+            TrainingRecord.due_on,
+            TrainingRecord.completed_on,
+            TrainingRecord.expires_on,
+        )
         .join(User, User.id == TrainingRecord.user_id)
         .where(User.active.is_(True))
-        .where(or_(
-            and_(TrainingRecord.completed_on.is_(None), TrainingRecord.due_on.in_(dates)),
-            and_(TrainingRecord.completed_on.is_not(None), TrainingRecord.expires_on.in_(dates)),
-        ))
+        .where(
+            or_(
+                and_(TrainingRecord.completed_on.is_(None), TrainingRecord.due_on.in_(dates)),
+                and_(
+                    TrainingRecord.completed_on.is_not(None), TrainingRecord.expires_on.in_(dates)
+                ),
+            )
+        )
     ).all()
     items = []
     for user_id, module_id, due_on, completed_on, expires_on in rows:
@@ -78,13 +88,17 @@ def due_items(on: date, steps: list[int]) -> list[DueItem]:
 
 
 def _titles() -> dict[int, str]:
-    return dict(db.session.execute(
-        select(Module.id, ModuleVersion.title).join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Module.id, ModuleVersion.title).join(
+                ModuleVersion, ModuleVersion.id == Module.current_version_id
+            )
+        ).all()
+    )
 
 
 def describe(item: DueItem, title: str) -> str:
-    when = item.on.strftime("%-d %b %Y")
+    when = format_day(item.on)
     if item.kind == "due":
         if item.step > 0:
             return f"{title}: due {when} ({item.step} days to go)"
@@ -97,23 +111,21 @@ def describe(item: DueItem, title: str) -> str:
 def _already_sent(user_ids: set[int]) -> set[tuple[int, str]]:
     if not user_ids:
         return set()
-    return {tuple(row) for row in db.session.execute(
-        select(SentReminder.user_id, SentReminder.key).where(SentReminder.user_id.in_(user_ids))
-    )}
+    return {
+        tuple(row)
+        for row in db.session.execute(
+            select(SentReminder.user_id, SentReminder.key).where(SentReminder.user_id.in_(user_ids))
+        )
+    }
 
 
-def _send(person: User, subject: str, lines: list[str], link: str, run: ReminderRun) -> bool:
+def _queue_reminder(person: User, subject: str, lines: list[str], link: str) -> None:
     body = (
-        f"Hello {person.first_name},\n\n" + "\n".join(f"- {line}" for line in lines)
+        f"Hello {person.first_name},\n\n"
+        + "\n".join(f"- {line}" for line in lines)
         + f"\n\nOpen CareLearn: {link}\n\nThis is an automatic reminder from CareLearn.\n"
     )
-    try:
-        send_email(person.email, subject, body)
-    except EmailError as error:
-        run.failures.append(f"{person.email}: {error}")
-        logger.warning("Reminder to %s not sent: %s", person.email, error)
-        return False
-    return True
+    send_email(person.email, subject, body)
 
 
 def send_reminders(on: date | None = None) -> ReminderRun:
@@ -123,7 +135,10 @@ def send_reminders(on: date | None = None) -> ReminderRun:
     titles = _titles()
     items = due_items(on, steps)
     sent = _already_sent({i.user_id for i in items})
-    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({i.user_id for i in items})))}
+    people = {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_({i.user_id for i in items})))
+    }
 
     by_person: dict[int, list[DueItem]] = defaultdict(list)
     for item in items:
@@ -133,15 +148,19 @@ def send_reminders(on: date | None = None) -> ReminderRun:
     for user_id, new_items in by_person.items():
         person = people[user_id]
         lines = [describe(i, titles.get(i.module_id, "A module")) for i in new_items]
-        if _send(person, "Your CareLearn training: what is due", lines, absolute_url("learn.my_training"), run):
-            run.learner_emails += 1
-            db.session.add_all(SentReminder(user_id=user_id, key=i.key, kind="learner", summary=line)
-                               for i, line in zip(new_items, lines, strict=True))
-            escalate += [i for i in new_items if i.step < 0]
+        _queue_reminder(
+            person, "Your CareLearn training: what is due", lines, absolute_url("learn.my_training")
+        )
+        run.learner_emails += 1
+        db.session.add_all(
+            SentReminder(user_id=user_id, key=i.key, kind="learner", summary=line)
+            for i, line in zip(new_items, lines, strict=True)
+        )
+        escalate += [i for i in new_items if i.step < 0]
     db.session.commit()
-    run.escalations = _escalate(escalate, people, titles, run)
+    run.escalations = _escalate(escalate, people, titles)
     if on.weekday() == current_app.config["DIGEST_WEEKDAY"]:
-        run.digests = _send_digests(on, titles, run)
+        run.digests = _queue_digests(on, titles)
     return run
 
 
@@ -153,7 +172,9 @@ def nearest_managers(user_ids: set[int]) -> dict[int, set[int]]:
         managers[team_id].add(manager_id)
     result: dict[int, set[int]] = defaultdict(set)
     for user_id, team_id in db.session.execute(
-        select(TeamMembership.user_id, TeamMembership.team_id).where(TeamMembership.user_id.in_(user_ids))
+        select(TeamMembership.user_id, TeamMembership.team_id).where(
+            TeamMembership.user_id.in_(user_ids)
+        )
     ):
         while team_id is not None and not managers.get(team_id):
             team_id = parents.get(team_id)
@@ -162,7 +183,7 @@ def nearest_managers(user_ids: set[int]) -> dict[int, set[int]]:
     return result
 
 
-def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, str], run: ReminderRun) -> int:
+def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, str]) -> int:
     if not items:
         return 0
     managers_of = nearest_managers({i.user_id for i in items})
@@ -171,64 +192,95 @@ def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, s
         for manager_id in managers_of.get(item.user_id, ()):
             per_manager[manager_id].append(item)
     sent = _already_sent(set(per_manager))
-    managers = {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_(per_manager), User.active.is_(True)))}
+    managers = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(per_manager), User.active.is_(True))
+        )
+    }
     emails = 0
     for manager_id, manager_items in per_manager.items():
         manager = managers.get(manager_id)
-        fresh = [i for i in manager_items if (manager_id, f"escalation:{i.user_id}:{i.key}") not in sent]
+        fresh = [
+            i for i in manager_items if (manager_id, f"escalation:{i.user_id}:{i.key}") not in sent
+        ]
         if manager is None or not fresh:
             continue
-        lines = [f"{people[i.user_id].name} – {describe(i, titles.get(i.module_id, 'A module'))}" for i in fresh]
-        if _send(manager, "CareLearn: training overdue in your team", lines,
-                 absolute_url("manage.matrix", status=Status.OVERDUE.value), run):
-            emails += 1
-            db.session.add_all(
-                SentReminder(user_id=manager_id, key=f"escalation:{i.user_id}:{i.key}", kind="escalation", summary=line)
-                for i, line in zip(fresh, lines, strict=True)
+        lines = [
+            f"{people[i.user_id].name} – {describe(i, titles.get(i.module_id, 'A module'))}"
+            for i in fresh
+        ]
+        _queue_reminder(
+            manager,
+            "CareLearn: training overdue in your team",
+            lines,
+            absolute_url("manage.matrix", status=Status.OVERDUE.value),
+        )
+        emails += 1
+        db.session.add_all(
+            SentReminder(
+                user_id=manager_id,
+                key=f"escalation:{i.user_id}:{i.key}",
+                kind="escalation",
+                summary=line,
             )
+            for i, line in zip(fresh, lines, strict=True)
+        )
     db.session.commit()
     return emails
 
 
-def _send_digests(on: date, titles: dict[int, str], run: ReminderRun) -> int:
+def _queue_digests(on: date, titles: dict[int, str]) -> int:
     year, week, _ = on.isocalendar()
     key = f"digest:{year}-W{week:02d}"
     managers = db.session.scalars(
-        select(User).where(User.app_role == AppRole.MANAGER, User.active.is_(True),
-                           User.id.in_(select(TeamManager.user_id)))
+        select(User).where(
+            User.app_role == AppRole.MANAGER,
+            User.active.is_(True),
+            User.id.in_(select(TeamManager.user_id)),
+        )
     ).all()
     done = {u for u, k in _already_sent({m.id for m in managers}) if k == key}
     status = status_sql(TrainingRecord, on)
-    sent = 0
+    queued = 0
     for manager in managers:
         if manager.id in done:
             continue
         rows = db.session.execute(
             select(User.name, TrainingRecord.module_id, status)
             .join(User, User.id == TrainingRecord.user_id)
-            .where(User.id.in_(visible_user_ids_query(manager)), User.active.is_(True),
-                   status.in_([Status.OVERDUE.value, Status.EXPIRING.value]))
+            .where(
+                User.id.in_(visible_user_ids_query(manager)),
+                User.active.is_(True),
+                status.in_([Status.OVERDUE.value, Status.EXPIRING.value]),
+            )
             .order_by(status.desc(), User.name)
         ).all()
         overdue = sum(1 for r in rows if r[2] == Status.OVERDUE.value)
         expiring = len(rows) - overdue
         lines = [f"{overdue} overdue and {expiring} expiring within 30 days across your teams."]
-        lines += [f"{name} – {titles.get(module_id, 'A module')}: {state}" for name, module_id, state in rows[:DIGEST_LINES]]
+        lines += [
+            f"{name} – {titles.get(module_id, 'A module')}: {state}"
+            for name, module_id, state in rows[:DIGEST_LINES]
+        ]
         if len(rows) > DIGEST_LINES:
             lines.append(f"…and {len(rows) - DIGEST_LINES} more: see the full list in CareLearn.")
-        if _send(manager, f"CareLearn weekly summary: {overdue} overdue, {expiring} expiring", lines,
-                 absolute_url("manage.dashboard"), run):
-            sent += 1
-            db.session.add(SentReminder(user_id=manager.id, key=key, kind="digest", summary=lines[0]))
-            db.session.commit()
-    return sent
+        _queue_reminder(
+            manager,
+            f"CareLearn weekly summary: {overdue} overdue, {expiring} expiring",
+            lines,
+            absolute_url("manage.dashboard"),
+        )
+        queued += 1
+        db.session.add(SentReminder(user_id=manager.id, key=key, kind="digest", summary=lines[0]))
+        db.session.commit()
+    return queued
 
 
 def remind_now(person: User, actor_id: int) -> str | None:
     """A manager's "send a reminder" for everything the person has open; once a day at most.
 
-    Returns what to tell the manager when nothing was sent, else None.
+    Returns what to tell the manager when nothing was queued, else None.
     """
     on = today()
     key = f"manual:{on.isoformat()}"
@@ -237,21 +289,40 @@ def remind_now(person: User, actor_id: int) -> str | None:
     status = status_sql(TrainingRecord, on)
     titles = _titles()
     open_items = db.session.execute(
-        select(TrainingRecord.module_id, TrainingRecord.due_on, status)
-        .where(TrainingRecord.user_id == person.id,
-               status.in_([Status.NOT_STARTED.value, Status.IN_PROGRESS.value, Status.OVERDUE.value,
-                           Status.EXPIRING.value, Status.EXPIRED.value]))
+        select(TrainingRecord.module_id, TrainingRecord.due_on, status).where(
+            TrainingRecord.user_id == person.id,
+            status.in_(
+                [
+                    Status.NOT_STARTED.value,
+                    Status.IN_PROGRESS.value,
+                    Status.OVERDUE.value,
+                    Status.EXPIRING.value,
+                    Status.EXPIRED.value,
+                ]
+            ),
+        )
     ).all()
     if not person.active or not open_items:
         return "They have nothing open to be reminded about."
-    lines = [f"{titles.get(m, 'A module')}: {state}" + (f", due {due.strftime('%-d %b %Y')}" if due else "")
-             for m, due, state in open_items]
-    run = ReminderRun()
-    if not _send(person, "A reminder about your CareLearn training", lines, absolute_url("learn.my_training"), run):
-        return "The email could not be sent. Please try again later."
-    db.session.add(SentReminder(user_id=person.id, key=key, kind="manual",
-                                summary=f"Reminder sent by a manager: {len(lines)} item(s) open"))
-    from .audit import record_event
+    lines = [
+        f"{titles.get(m, 'A module')}: {state}" + (f", due {format_day(due)}" if due else "")
+        for m, due, state in open_items
+    ]
+    _queue_reminder(
+        person,
+        "A reminder about your CareLearn training",
+        lines,
+        absolute_url("learn.my_training"),
+    )
+    db.session.add(
+        SentReminder(
+            user_id=person.id,
+            key=key,
+            kind="manual",
+            summary=f"Reminder sent by a manager: {len(lines)} item(s) open",
+        )
+    )
+    from ...core.audit import record_event
 
     record_event("reminder.manual", "user", person.id, actor_id=actor_id, items=len(lines))
     db.session.commit()

@@ -1,16 +1,17 @@
 """Onboarding: learning paths that new staff get by rule, with due dates from their start date."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, literal, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import Assignment, LearningPath, OnboardingRule, TeamMembership, User
+from ...core.clock import today
+from ...extensions import db
+from ...models import Assignment, LearningPath, OnboardingRule, TeamMembership, User
+from ..reporting.permissions import team_subtree
 from .assignments import assign_modules
-from .clock import today
-from .permissions import team_subtree
 
 
 def path_module_ids(path: LearningPath) -> list[int]:
@@ -31,7 +32,7 @@ def apply_onboarding_rules(users: list[User] | None = None, actor_id: int | None
     rules = db.session.scalars(select(OnboardingRule)).all()
     created = 0
     for rule in rules:
-        path = db.session.get(LearningPath, rule.path_id)
+        path = db.session.get_one(LearningPath, rule.path_id)
         modules = path_module_ids(path)
         if not modules:
             continue
@@ -41,21 +42,32 @@ def apply_onboarding_rules(users: list[User] | None = None, actor_id: int | None
         if users is not None:
             query = query.where(User.id.in_([u.id for u in users]))
         if rule.team_id is not None:
-            query = query.where(User.id.in_(
-                select(TeamMembership.user_id).where(
-                    TeamMembership.team_id.in_(team_subtree(select(rule.team_id)))
+            query = query.where(
+                User.id.in_(
+                    select(TeamMembership.user_id).where(
+                        TeamMembership.team_id.in_(team_subtree(select(literal(rule.team_id))))
+                    )
                 )
-            ))
+            )
         # People who already got this path from a rule are left alone, whatever they did since.
         given = aliased(Assignment)
-        query = query.where(~exists().where(and_(
-            given.user_id == User.id, given.path_id == path.id, given.source == "rule",
-        )))
+        query = query.where(
+            ~exists().where(
+                and_(
+                    given.user_id == User.id,
+                    given.path_id == path.id,
+                    given.source == "rule",
+                )
+            )
+        )
         by_due: dict[date, list[int]] = {}
         for user_id, start_date, created_at in db.session.execute(query):
-            by_due.setdefault(onboarding_due_date(start_date or created_at.date(), rule.due_days), []).append(user_id)
+            by_due.setdefault(
+                onboarding_due_date(start_date or created_at.date(), rule.due_days), []
+            ).append(user_id)
         for due_on, user_ids in by_due.items():
-            created += assign_modules(user_ids, modules, due_on, source="rule",
-                                      actor_id=actor_id, path_id=path.id).created
+            created += assign_modules(
+                user_ids, modules, due_on, source="rule", actor_id=actor_id, path_id=path.id
+            ).created
     db.session.commit()
     return created

@@ -1,14 +1,15 @@
 """Creating accounts and the reference data they need."""
+
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from ..content.roles import JOB_ROLES
-from ..extensions import db
-from ..models import AppRole, JobRole, User
-from ..models.people import normalise_email
-from .audit import record_event
+from ...content.roles import JOB_ROLES
+from ...core.audit import record_event
+from ...extensions import db
+from ...models import AppRole, JobRole, User
+from ...models.people import normalise_email
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -5,6 +5,7 @@ database cannot be used to take over accounts. A link expires (an invitation aft
 a reset after an hour) and works once: setting a password closes every other open link of
 that person too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,13 +16,14 @@ from datetime import timedelta
 from flask import render_template
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import AuthToken, User
-from ..models.people import normalise_email
+from ...core.audit import record_event
+from ...core.clock import utcnow
+from ...core.email import absolute_url
+from ...core.outbox import send_email
+from ...extensions import db
+from ...models import AuthToken, User
+from ...models.people import normalise_email
 from .accounts import password_problem
-from .audit import record_event
-from .clock import utcnow
-from .email import EmailError, absolute_url, send_email
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +55,6 @@ class WeakPassword(ValueError):
     """The new password is not good enough; the message says what to change."""
 
 
-class InvitationsFailed(EmailError):
-    """Sending stopped at an email that could not be sent; `sent` says how many went before it."""
-
-    def __init__(self, message: str, sent: int):
-        super().__init__(message)
-        self.sent = sent
-
-
 def hash_token(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
@@ -74,8 +68,11 @@ def issue_token(user: User, purpose: str) -> tuple[str, AuthToken]:
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     token = AuthToken(
-        user_id=user.id, purpose=purpose, token_hash=hash_token(raw),
-        created_at=now, expires_at=now + LIFETIMES[purpose],
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + LIFETIMES[purpose],
     )
     db.session.add(token)
     db.session.flush()
@@ -87,67 +84,69 @@ def password_link(raw_token: str) -> str:
 
 
 def invite_users(users: list[User], actor_id: int | None = None) -> int:
-    """Email each active person a link to set their password; returns how many were sent.
+    """Queue an email to each active person with a link to set their password; returns how
+    many were queued. Deactivated people are skipped.
 
-    Deactivated people are skipped. Each invitation is committed as it is sent, so if the mail
-    server fails part-way, InvitationsFailed says how many went and the rest can be sent again.
+    The links, their emails and the audit events are committed together, so every working
+    link has its email on the way, and the worker sends them however long the list.
     """
-    sent = 0
+    queued = 0
     for user in users:
         if not user.active:
             continue
         raw, token = issue_token(user, INVITE)
-        expires_at = token.expires_at
-        db.session.commit()  # the link works as soon as the email can arrive
         body = render_template(
-            "auth/email/invitation.txt", user=user, link=password_link(raw),
-            forgot_link=absolute_url("auth.forgot_password"), expires_at=expires_at,
+            "auth/email/invitation.txt",
+            user=user,
+            link=password_link(raw),
+            forgot_link=absolute_url("auth.forgot_password"),
+            expires_at=token.expires_at,
             days=INVITE_LIFETIME.days,
         )
-        try:
-            send_email(user.email, "Set your password for CareLearn", body)
-        except EmailError as error:
-            raise InvitationsFailed(
-                f"Sent {sent} of the invitations, then stopped: {error}", sent=sent
-            ) from error
-        record_event("user.invited", "user", user.id, actor_id=actor_id,
-                     expires_at=expires_at.isoformat(timespec="minutes"))
-        db.session.commit()
-        sent += 1
-    return sent
+        send_email(user.email, "Set your password for CareLearn", body)
+        record_event(
+            "user.invited",
+            "user",
+            user.id,
+            actor_id=actor_id,
+            expires_at=token.expires_at.isoformat(timespec="minutes"),
+        )
+        queued += 1
+    db.session.commit()
+    return queued
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link to the account with this address, if there is an active one.
+    """Queue a reset link to the account with this address, if there is an active one.
 
-    For an unknown or deactivated address it does nothing and says nothing, and a mail server
-    failure is logged rather than raised: either would tell a stranger whether the address has
-    an account. Sending takes far longer than not sending, so a page should call this after
-    its response has gone (the forgot-password page does), not while the person waits.
+    For an unknown or deactivated address it does nothing and says nothing: that would tell a
+    stranger whether the address has an account. Queueing still takes longer than not, so a
+    page should call this after its response has gone (the forgot-password page does).
     """
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         logger.info("Password reset asked for an address with no active account")
         return
     raw, _token = issue_token(user, RESET)
-    record_event("user.password_reset_sent", "user", user.id, actor_id=user.id)
-    db.session.commit()
     body = render_template(
-        "auth/email/password_reset.txt", user=user, link=password_link(raw),
+        "auth/email/password_reset.txt",
+        user=user,
+        link=password_link(raw),
         forgot_link=absolute_url("auth.forgot_password"),
         minutes=int(RESET_LIFETIME.total_seconds() // 60),
     )
-    try:
-        send_email(user.email, "Reset your CareLearn password", body)
-    except EmailError:
-        logger.exception("The password reset email for user %s could not be sent", user.id)
+    send_email(user.email, "Reset your CareLearn password", body)
+    record_event("user.password_reset_sent", "user", user.id, actor_id=user.id)
+    db.session.commit()
 
 
 def find_token(raw_token: str) -> AuthToken:
     """The open token for this link, or InvalidLink saying why it cannot be used."""
     if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
         raise InvalidLink("unknown")
-    token = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(raw_token)))
+    token = db.session.scalar(
+        select(AuthToken).where(AuthToken.token_hash == hash_token(raw_token))
+    )
     if token is None:
         raise InvalidLink("unknown")
     user = db.session.get(User, token.user_id)
@@ -195,4 +194,3 @@ def redeem_token(raw_token: str, purpose: str, new_password: str) -> User:
     record_event("user.password_set", "user", user.id, actor_id=user.id, via=purpose)
     db.session.commit()
     return user
-

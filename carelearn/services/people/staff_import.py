@@ -8,11 +8,10 @@ Three steps, so nothing is written until an admin has seen what will happen:
    changed (and which fields), unchanged, or error (and why). It writes nothing.
 3. `apply_import` carries out a plan without errors in one transaction: every row or none.
 """
+
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections import Counter
@@ -21,146 +20,28 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..content.roles import JOB_ROLES
-from ..extensions import db
-from ..models import AppRole, JobRole, Team, TeamManager, TeamMembership, User
-from . import people
+from ...content.roles import JOB_ROLES
+from ...core.audit import record_event
+from ...core.database import chunked
+from ...extensions import db
+from ...models import AppRole, JobRole, Team, TeamManager, TeamMembership, User
 from .accounts import ensure_job_roles
-from .audit import record_event
-
-MAX_IMPORT_BYTES = 1024 * 1024  # 1 MB: about 10,000 staff
-
-COLUMNS = {
-    "email": ("email", "email address", "e mail"),
-    "name": ("name", "full name"),
-    "job_role": ("job role",),
-    "team": ("team", "team name"),
-    "start_date": ("start date",),
-    "manager": ("manager flag", "manager"),
-}
-REQUIRED_COLUMNS = ("email", "name", "job_role", "team")
-COLUMN_TITLES = {"email": "email", "name": "name", "job_role": "job role", "team": "team",
-                 "start_date": "start date", "manager": "manager flag"}
-
-TRUE_WORDS = {"yes", "y", "true", "1"}
-FALSE_WORDS = {"no", "n", "false", "0", ""}
-
-DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+from .checks import PeopleError, PersonDetails, clean_email, clean_name
+from .people import create_people, set_manager_flags, update_people, welcome_new_people
+from .staff_csv import (
+    ParsedFile,
+    SourceRow,
+    parse_date,
+    parse_flag,
+    parse_staff_csv,
+)
+from .teams import teams_by_name
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 
 
 class ImportRefused(ValueError):
     """The import cannot be applied; the message says why."""
-
-
-# ---------------------------------------------------------------------------------------------
-# 1. Parsing
-
-
-@dataclass
-class SourceRow:
-    line: int  # the spreadsheet's row number: the header is row 1
-    cells: dict[str, str]
-
-
-@dataclass
-class ParsedFile:
-    rows: list[SourceRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # problems with the file as a whole
-    ignored_columns: list[str] = field(default_factory=list)
-    text: str = ""
-
-
-def decode(data: bytes) -> str:
-    """Text from the bytes Excel writes: UTF-8 (with or without BOM), else Windows-1252."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _header_key(title: str) -> str:
-    return " ".join(re.sub(r"[\s_\-]+", " ", title).strip().lower().split())
-
-
-def _delimiter(text: str) -> str:
-    """Semicolon when the header row has more semicolons than commas (Excel in many locales)."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def parse_staff_csv(data: bytes | str) -> ParsedFile:
-    text = decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    parsed = ParsedFile(text=text)
-    if not text.strip():
-        parsed.problems.append("The file is empty. Save the spreadsheet as CSV and try again.")
-        return parsed
-    if "\x00" in text:
-        parsed.problems.append("This does not look like a CSV file. In Excel, choose "
-                               "File > Save As > CSV UTF-8, then upload that file.")
-        return parsed
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        parsed.problems.append(f"The file could not be read as CSV: {error}.")
-        return parsed
-    header, *body = records
-    aliases = {alias: key for key, names in COLUMNS.items() for alias in names}
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        key = aliases.get(_header_key(title))
-        if key is None:
-            if title.strip():
-                parsed.ignored_columns.append(title.strip())
-        elif key in positions:
-            parsed.problems.append(f"The header row has two {COLUMN_TITLES[key]} columns. "
-                                   "Keep one.")
-        else:
-            positions[key] = index
-    missing = [COLUMN_TITLES[k] for k in REQUIRED_COLUMNS if k not in positions]
-    if missing:
-        parsed.problems.append(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
-            + ". Expected: email, name, job role, team, start date, manager flag.")
-        return parsed
-    for number, record in enumerate(body, start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank rows, as spreadsheets often leave at the end
-        cells = {key: (record[i].strip() if i < len(record) else "")
-                 for key, i in positions.items()}
-        parsed.rows.append(SourceRow(number, cells))
-    if not parsed.rows:
-        parsed.problems.append("The file has a header row but no staff in it.")
-    return parsed
-
-
-def parse_date(value: str) -> date | None:
-    """dd/mm/yyyy (also with - or .) or ISO yyyy-mm-dd; None when blank. Raises ValueError."""
-    value = value.strip()
-    if not value:
-        return None
-    if match := ISO_DATE.match(value):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := DAY_FIRST.match(value):
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        raise ValueError(f"bad date {value!r}: use dd/mm/yyyy, like 06/01/2025")
-    try:
-        return date(year, month, day)
-    except ValueError as error:
-        raise ValueError(f"bad date {value!r}: there is no such day") from error
-
-
-def parse_flag(value: str) -> bool:
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(f"manager flag {value!r} is not one of yes, no, y, n, true, false, 1, 0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,7 +55,9 @@ class RowPlan:
     name: str
     status: str = UNCHANGED
     errors: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)  # readable: "name: Tom Hughes → Tom Hughes-Ali"
+    changes: list[str] = field(
+        default_factory=list
+    )  # readable: "name: Tom Hughes → Tom Hughes-Ali"
     notes: list[str] = field(default_factory=list)
     job_role: JobRole | None = None
     team: Team | None = None
@@ -186,6 +69,23 @@ class RowPlan:
     @property
     def job_role_name(self) -> str:
         return self.job_role.name if self.job_role else ""
+
+    # Checking a row finds its job role and team or records an error, and planning matches every
+    # row without errors to its person or marks it new: only such rows ask for these.
+    @property
+    def found_job_role(self) -> JobRole:
+        assert self.job_role is not None, f"row {self.line} has no job role"
+        return self.job_role
+
+    @property
+    def found_team(self) -> Team:
+        assert self.team is not None, f"row {self.line} has no team"
+        return self.team
+
+    @property
+    def found_user(self) -> User:
+        assert self.user is not None, f"row {self.line} matches nobody"
+        return self.user
 
 
 @dataclass
@@ -206,14 +106,16 @@ class ImportPlan:
     @property
     def summary(self) -> str:
         c = self.counts
-        return (f"{c[NEW]} new, {c[CHANGED]} changed, {c[UNCHANGED]} unchanged, "
-                f"{c[ERROR]} with errors")
+        return (
+            f"{c[NEW]} new, {c[CHANGED]} changed, {c[UNCHANGED]} unchanged, {c[ERROR]} with errors"
+        )
 
     def fingerprint(self) -> str:
         """A digest of what the plan would do, to notice when the database moved on since the
         preview was shown."""
         shape = [self.problems] + [
-            [r.line, r.email, r.status, r.changes, r.errors] for r in self.rows]
+            [r.line, r.email, r.status, r.changes, r.errors] for r in self.rows
+        ]
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
 
 
@@ -226,25 +128,29 @@ def _find_job_role(value: str, roles: dict[str, JobRole]) -> JobRole | None:
     return roles.get(re.sub(r"[\s_]+", "-", wanted))
 
 
-def _existing_people(emails: list[str]) -> tuple[dict[str, User], dict[int, set[int]],
-                                                 dict[int, set[int]]]:
+def _existing_people(
+    emails: list[str],
+) -> tuple[dict[str, User], dict[int, set[int]], dict[int, set[int]]]:
     users: dict[str, User] = {}
-    for start in range(0, len(emails), 500):
-        chunk = emails[start:start + 500]
-        users.update((u.email, u) for u in db.session.scalars(
-            select(User).where(User.email.in_(chunk))))
+    for email_chunk in chunked(emails):
+        users.update(
+            (u.email, u)
+            for u in db.session.scalars(select(User).where(User.email.in_(email_chunk)))
+        )
     ids = [u.id for u in users.values()]
     members: dict[int, set[int]] = {i: set() for i in ids}
     manages: dict[int, set[int]] = {i: set() for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for id_chunk in chunked(ids):
         for user_id, team_id in db.session.execute(
-            select(TeamMembership.user_id, TeamMembership.team_id)
-            .where(TeamMembership.user_id.in_(chunk))
+            select(TeamMembership.user_id, TeamMembership.team_id).where(
+                TeamMembership.user_id.in_(id_chunk)
+            )
         ):
             members[user_id].add(team_id)
         for user_id, team_id in db.session.execute(
-            select(TeamManager.user_id, TeamManager.team_id).where(TeamManager.user_id.in_(chunk))
+            select(TeamManager.user_id, TeamManager.team_id).where(
+                TeamManager.user_id.in_(id_chunk)
+            )
         ):
             manages[user_id].add(team_id)
     return users, members, manages
@@ -259,7 +165,7 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     if parsed.problems:
         return plan
     roles = ensure_job_roles()
-    teams = people.teams_by_name()
+    teams = teams_by_name()
     first_line: dict[str, int] = {}
     emails_seen: Counter[str] = Counter()
     for source in parsed.rows:
@@ -275,8 +181,9 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     for row in plan.rows:
         if row.email in lines_by_email:
             others = [str(n) for n in lines_by_email[row.email] if n != row.line]
-            row.errors.append(f"duplicate email in file: {row.email} is also on row "
-                              + ", ".join(others))
+            row.errors.append(
+                f"duplicate email in file: {row.email} is also on row " + ", ".join(others)
+            )
     valid_emails = sorted({r.email for r in plan.rows if r.email and not r.errors})
     users, members, manages = _existing_people(valid_emails)
     for row in plan.rows:
@@ -287,12 +194,13 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
         if row.user is None:
             row.status = NEW
         else:
-            _describe_changes(row, members[row.user.id], manages[row.user.id])
+            _describe_changes(row, row.user, members[row.user.id], manages[row.user.id])
     return plan
 
 
-def _check_row(source: SourceRow, roles: dict[str, JobRole],
-               teams: dict[str, list[Team]]) -> RowPlan:
+def _check_row(
+    source: SourceRow, roles: dict[str, JobRole], teams: dict[str, list[Team]]
+) -> RowPlan:
     cells = source.cells
     row = RowPlan(line=source.line, email="", name=cells.get("name", ""), cells=cells)
     raw_email = cells.get("email", "")
@@ -300,12 +208,12 @@ def _check_row(source: SourceRow, roles: dict[str, JobRole],
         row.errors.append("missing email")
     else:
         try:
-            row.email = people.clean_email(raw_email)
-        except people.PeopleError:
+            row.email = clean_email(raw_email)
+        except PeopleError:
             row.errors.append(f"bad email {raw_email!r}")
     try:
-        row.name = people.clean_name(cells.get("name"))
-    except people.PeopleError as error:
+        row.name = clean_name(cells.get("name"))
+    except PeopleError as error:
         row.errors.append("missing name" if not cells.get("name") else str(error).lower())
     role_text = cells.get("job_role", "")
     if not role_text:
@@ -351,21 +259,21 @@ def _app_role_for(row: RowPlan, current: str | None) -> str:
     return current
 
 
-def _describe_changes(row: RowPlan, member_of: set[int], managing: set[int]) -> None:
-    user = row.user
+def _describe_changes(row: RowPlan, user: User, member_of: set[int], managing: set[int]) -> None:
+    job_role, team = row.found_job_role, row.found_team
     changes = []
     if user.name != row.name:
         changes.append(f"name: {user.name} → {row.name}")
-    if user.job_role_id != row.job_role.id:
-        changes.append(f"job role: {user.job_role.name} → {row.job_role.name}")
-    if member_of != {row.team.id}:
+    if user.job_role_id != job_role.id:
+        changes.append(f"job role: {user.job_role.name} → {job_role.name}")
+    if member_of != {team.id}:
         before = ", ".join(sorted(_team_names(member_of))) or "(none)"
-        changes.append(f"team: {before} → {row.team.name}")
+        changes.append(f"team: {before} → {team.name}")
     if row.start_date is not None and user.start_date != row.start_date:
         changes.append(f"start date: {_fmt(user.start_date)} → {_fmt(row.start_date)}")
-    is_manager = row.team.id in managing
+    is_manager = team.id in managing
     if row.manager != is_manager:
-        changes.append(f"manager of {row.team.name}: {'no → yes' if row.manager else 'yes → no'}")
+        changes.append(f"manager of {team.name}: {'no → yes' if row.manager else 'yes → no'}")
     role = _app_role_for(row, user.app_role)
     if role != user.app_role:
         changes.append(f"app role: {user.app_role} → {role}")
@@ -388,58 +296,104 @@ class ImportResult:
     created: list[User]
     updated: list[User]
     unchanged: int
-    welcome_problem: str | None = None  # set when the new people could not all be invited
+    invited: int = 0  # invitations queued for the new people
 
     @property
     def summary(self) -> str:
-        return (f"{len(self.created)} new, {len(self.updated)} changed, "
-                f"{self.unchanged} unchanged")
+        return f"{len(self.created)} new, {len(self.updated)} changed, {self.unchanged} unchanged"
+
+    @property
+    def invitations_summary(self) -> str:
+        people = "person" if self.invited == 1 else "people"
+        return f"Invitations to set a password are queued for {self.invited} new {people}."
 
 
-def apply_import(plan: ImportPlan, actor_id: int | None = None, *,
-                 welcome: bool = True) -> ImportResult:
+def apply_import(
+    plan: ImportPlan, actor_id: int | None = None, *, welcome: bool = True
+) -> ImportResult:
     """Carry out a plan in one transaction. Refused whole if any row has an error.
 
     Re-importing updates people found by email. The team column sets the person's team; the
     manager flag says whether they manage that team. After the commit, new people get their
     onboarding plan and an invitation (unless `welcome` is False)."""
     if plan.has_errors:
-        raise ImportRefused("The file has errors, so nothing was imported. Fix the rows "
-                            "marked as errors and upload it again.")
+        raise ImportRefused(
+            "The file has errors, so nothing was imported. Fix the rows "
+            "marked as errors and upload it again."
+        )
     new_rows = [r for r in plan.rows if r.status == NEW]
     changed_rows = [r for r in plan.rows if r.status == CHANGED]
     try:
         # In bulk: a few queries for the whole file rather than a few for every row.
-        created = people.create_people([people.PersonDetails(
-            email=row.email, name=row.name, job_role_id=row.job_role.id,
-            app_role=AppRole.LEARNER.value, team_ids=[row.team.id],
-            start_date=row.start_date) for row in new_rows], actor_id)
-        updated = [row.user for row in changed_rows]
-        people.update_people([(row.user, people.PersonDetails(
-            email=row.user.email, name=row.name, job_role_id=row.job_role.id,
-            app_role=row.user.app_role, team_ids=[row.team.id],
-            start_date=row.start_date or row.user.start_date)) for row in changed_rows], actor_id)
-        people.set_manager_flags(
-            [(user, row.team, True) for user, row in zip(created, new_rows, strict=True)
-             if row.manager]
-            + [(row.user, row.team, row.manager) for row in changed_rows], actor_id)
+        created = create_people(
+            [
+                PersonDetails(
+                    email=row.email,
+                    name=row.name,
+                    job_role_id=row.found_job_role.id,
+                    app_role=AppRole.LEARNER.value,
+                    team_ids=[row.found_team.id],
+                    start_date=row.start_date,
+                )
+                for row in new_rows
+            ],
+            actor_id,
+        )
+        updated = [row.found_user for row in changed_rows]
+        update_people(
+            [
+                (
+                    user,
+                    PersonDetails(
+                        email=user.email,
+                        name=row.name,
+                        job_role_id=row.found_job_role.id,
+                        app_role=user.app_role,
+                        team_ids=[row.found_team.id],
+                        start_date=row.start_date or user.start_date,
+                    ),
+                )
+                for user, row in zip(updated, changed_rows, strict=True)
+            ],
+            actor_id,
+        )
+        set_manager_flags(
+            [
+                (user, row.found_team, True)
+                for user, row in zip(created, new_rows, strict=True)
+                if row.manager
+            ]
+            + [
+                (user, row.found_team, row.manager)
+                for user, row in zip(updated, changed_rows, strict=True)
+            ],
+            actor_id,
+        )
         result = ImportResult(created, updated, plan.counts[UNCHANGED])
-        record_event("staff.import", "user", None, actor_id=actor_id,
-                     created=len(created), updated=len(updated), unchanged=result.unchanged)
+        record_event(
+            "staff.import",
+            "user",
+            None,
+            actor_id=actor_id,
+            created=len(created),
+            updated=len(updated),
+            unchanged=result.unchanged,
+        )
         db.session.commit()
-    except people.PeopleError as error:
+    except PeopleError as error:
         db.session.rollback()
         raise ImportRefused(f"Nothing was imported: {error}") from error
     except Exception:
         db.session.rollback()
         raise
     if welcome and created:
-        result.welcome_problem = people.welcome_new_people(created, actor_id=actor_id)
+        result.invited = welcome_new_people(created, actor_id=actor_id)
     return result
 
 
-def import_staff(data: bytes | str, actor_id: int | None = None, *,
-                 dry_run: bool = False) -> tuple[ImportPlan, ImportResult | None]:
+def import_staff(
+    data: bytes | str, actor_id: int | None = None, *, dry_run: bool = False
+) -> tuple[ImportPlan, ImportResult | None]:
     """Parse, plan and (unless a dry run, or there are errors) apply, as the command does."""
     plan = plan_import(parse_staff_csv(data))
     if dry_run or plan.has_errors:

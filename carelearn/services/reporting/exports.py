@@ -1,4 +1,5 @@
 """CSV evidence for inspections: streamed row by row, safe to open in Excel."""
+
 from __future__ import annotations
 
 import csv
@@ -8,11 +9,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import JobRole, ModuleVersion, TrainingRecord, User
-from .clock import today
+from ...core.clock import today
+from ...extensions import db
+from ...models import JobRole, ModuleVersion, TrainingRecord, User
+from ..training.status import status_sql
 from .reports import MatrixFilters, matrix_modules, matrix_people_query
-from .status import status_sql
 
 BATCH = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,15 +51,28 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
     on = on or today()
     people = matrix_people_query(viewer, filters, on).subquery()
     modules = {m.id: m for m in matrix_modules(filters)}
-    titles = dict(db.session.execute(
-        select(ModuleVersion.module_id, ModuleVersion.title)
-        .where(ModuleVersion.id.in_([m.current_version_id for m in modules.values()]))
-    ).all())
+    titles = dict(
+        db.session.execute(
+            select(ModuleVersion.module_id, ModuleVersion.title).where(
+                ModuleVersion.id.in_([m.current_version_id for m in modules.values()])
+            )
+        ).all()
+    )
     status = status_sql(TrainingRecord, on)
     query = (
-        select(people.c.name, people.c.email, JobRole.name, TrainingRecord.module_id, status,
-               TrainingRecord.due_on, TrainingRecord.started_at, TrainingRecord.completed_on,
-               TrainingRecord.expires_on, TrainingRecord.score_percent, TrainingRecord.version_label)
+        select(
+            people.c.name,
+            people.c.email,
+            JobRole.name,
+            TrainingRecord.module_id,
+            status,
+            TrainingRecord.due_on,
+            TrainingRecord.started_at,
+            TrainingRecord.completed_on,
+            TrainingRecord.expires_on,
+            TrainingRecord.score_percent,
+            TrainingRecord.version_label,
+        )
         .join(TrainingRecord, TrainingRecord.user_id == people.c.id)
         .join(JobRole, JobRole.id == people.c.job_role_id)
         .where(TrainingRecord.module_id.in_(list(modules)))
@@ -73,12 +87,33 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         rows = db.session.execute(query.execution_options(yield_per=BATCH))
         safe_titles = {module_id: safe_cell(title) for module_id, title in titles.items()}
         for name, email, role, module_id, state, due, started, done, expires, score, label in rows:
-            yield [safe_cell(name), safe_cell(email), safe_cell(role), safe_titles.get(module_id, ""),
-                   state, _iso(due), _iso(started.date() if started else None), _iso(done),
-                   _iso(expires), "" if score is None else score, safe_cell(label)]
+            yield [
+                safe_cell(name),
+                safe_cell(email),
+                safe_cell(role),
+                safe_titles.get(module_id, ""),
+                state,
+                _iso(due),
+                _iso(started.date() if started else None),
+                _iso(done),
+                _iso(expires),
+                "" if score is None else score,
+                safe_cell(label),
+            ]
 
-    header = ["Name", "Email", "Job role", "Module", "Status", "Due", "Started", "Completed",
-              "Expires", "Score %", "Version"]
+    header = [
+        "Name",
+        "Email",
+        "Job role",
+        "Module",
+        "Status",
+        "Due",
+        "Started",
+        "Completed",
+        "Expires",
+        "Score %",
+        "Version",
+    ]
     return _csv_lines(header, lines())
 
 
@@ -87,18 +122,29 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
     on = on or today()
     people = matrix_people_query(viewer, filters, on).subquery()
     modules = matrix_modules(filters)
-    titles = dict(db.session.execute(
-        select(ModuleVersion.module_id, ModuleVersion.title)
-        .where(ModuleVersion.id.in_([m.current_version_id for m in modules]))
-    ).all())
+    titles = dict(
+        db.session.execute(
+            select(ModuleVersion.module_id, ModuleVersion.title).where(
+                ModuleVersion.id.in_([m.current_version_id for m in modules])
+            )
+        ).all()
+    )
     module_ids = [m.id for m in modules]
     # People and their records arrive together, ordered by person, so memory holds one person.
     query = (
-        select(people.c.id, people.c.name, people.c.email, JobRole.name,
-               TrainingRecord.module_id, status_sql(TrainingRecord, on))
+        select(
+            people.c.id,
+            people.c.name,
+            people.c.email,
+            JobRole.name,
+            TrainingRecord.module_id,
+            status_sql(TrainingRecord, on),
+        )
         .join(JobRole, JobRole.id == people.c.job_role_id)
-        .outerjoin(TrainingRecord, (TrainingRecord.user_id == people.c.id)
-                   & TrainingRecord.module_id.in_(module_ids))
+        .outerjoin(
+            TrainingRecord,
+            (TrainingRecord.user_id == people.c.id) & TrainingRecord.module_id.in_(module_ids),
+        )
         .order_by(people.c.name, people.c.id)
     )
 
@@ -109,10 +155,16 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
             if user_id != current:
                 if person:
                     yield person + [cells.get(m, "not assigned") for m in module_ids]
-                current, cells, person = user_id, {}, [safe_cell(name), safe_cell(email), safe_cell(role)]
+                current, cells, person = (
+                    user_id,
+                    {},
+                    [safe_cell(name), safe_cell(email), safe_cell(role)],
+                )
             if module_id is not None:
                 cells[module_id] = state
         if person:
             yield person + [cells.get(m, "not assigned") for m in module_ids]
 
-    return _csv_lines(["Name", "Email", "Job role"] + [titles.get(m, "") for m in module_ids], lines())
+    return _csv_lines(
+        ["Name", "Email", "Job role"] + [titles.get(m, "") for m in module_ids], lines()
+    )

@@ -2,6 +2,7 @@
 
 Checked on the server for every request; views use these, never their own rules.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -10,12 +11,13 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, literal, select
 
-from ..extensions import db
-from ..models import AppRole, Team, TeamManager, TeamMembership, User
+from ...extensions import db
+from ...models import AppRole, Team, TeamManager, TeamMembership, User
 
 
 def role_required(*roles: AppRole):
     """Logged in, and holding one of `roles`; anyone else gets 403."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -23,7 +25,9 @@ def role_required(*roles: AppRole):
             if current_user.app_role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -40,7 +44,8 @@ def team_subtree(root_ids: Select) -> Select:
 
 
 def managed_team_ids_query(viewer: User) -> Select:
-    """Teams the viewer may see: all for an admin, managed teams and their sub-teams for a manager."""
+    """Teams the viewer may see: all for an admin, managed teams and their sub-teams for a
+    manager."""
     if viewer.app_role == AppRole.ADMIN:
         return select(Team.id)
     if viewer.app_role != AppRole.MANAGER:
@@ -68,9 +73,12 @@ def can_view_user(viewer: User, user_id: int) -> bool:
         return True
     if viewer.app_role != AppRole.MANAGER:
         return False
-    return db.session.scalar(
-        visible_user_ids_query(viewer).where(TeamMembership.user_id == user_id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            visible_user_ids_query(viewer).where(TeamMembership.user_id == user_id).limit(1)
+        )
+        is not None
+    )
 
 
 def visible_user_or_404(viewer: User, user_id: int) -> User:

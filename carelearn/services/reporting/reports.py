@@ -3,16 +3,20 @@
 Each function runs a fixed number of set-based queries over TrainingRecord, whatever the number
 of staff or modules, and only ever over the people the viewer may see.
 """
+
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, case, func, literal, select
 
-from ..extensions import db
-from ..models import (
+from ...core.clock import today
+from ...core.freshness import cached
+from ...extensions import db
+from ...models import (
     AppRole,
     AttemptQuestion,
     Completion,
@@ -27,11 +31,9 @@ from ..models import (
     TrainingRecord,
     User,
 )
-from . import published
-from .clock import today
-from .freshness import cached
+from ..training import published
+from ..training.status import Status, status_sql
 from .permissions import managed_team_ids_query, visible_user_ids_query
-from .status import Status, status_sql
 
 MATRIX_PAGE_SIZE = 25
 
@@ -59,14 +61,18 @@ class TeamFigures:
         return self.done * 100 // self.assigned if self.assigned else None
 
 
-def top_teams(viewer: User) -> list[Team]:
+def top_teams(viewer: User) -> Sequence[Team]:
     """The teams at the top of the viewer's view: organisations for an admin, managed teams
     (without those already below another managed one) for a manager."""
     if viewer.app_role == AppRole.ADMIN:
-        return db.session.scalars(select(Team).where(Team.parent_id.is_(None)).order_by(Team.name)).all()
+        return db.session.scalars(
+            select(Team).where(Team.parent_id.is_(None)).order_by(Team.name)
+        ).all()
     managed = db.session.scalars(
-        select(Team).join(TeamManager, TeamManager.team_id == Team.id)
-        .where(TeamManager.user_id == viewer.id).order_by(Team.name)
+        select(Team)
+        .join(TeamManager, TeamManager.team_id == Team.id)
+        .where(TeamManager.user_id == viewer.id)
+        .order_by(Team.name)
     ).all()
     managed_ids = {t.id for t in managed}
     below = set(db.session.scalars(managed_team_ids_query(viewer))) - managed_ids
@@ -78,6 +84,7 @@ def top_teams(viewer: User) -> list[Team]:
 def dashboard(viewer: User) -> tuple[list[TeamFigures], list[TrendPoint]]:
     """The viewer's top teams with their figures, and the completion trend: kept by each worker
     until something the viewer sees changes (see services/freshness.py)."""
+
     def compute():
         figures = team_figures(top_teams(viewer))
         for f in figures:
@@ -87,8 +94,10 @@ def dashboard(viewer: User) -> tuple[list[TeamFigures], list[TrendPoint]]:
     return cached(viewer, "dashboard", (), compute)
 
 
-def child_teams(team: Team) -> list[Team]:
-    return db.session.scalars(select(Team).where(Team.parent_id == team.id).order_by(Team.name)).all()
+def child_teams(team: Team) -> Sequence[Team]:
+    return db.session.scalars(
+        select(Team).where(Team.parent_id == team.id).order_by(Team.name)
+    ).all()
 
 
 def team_in_scope(viewer: User, team_id: int) -> Team | None:
@@ -99,7 +108,7 @@ def team_in_scope(viewer: User, team_id: int) -> Team | None:
     return db.session.get(Team, team_id)
 
 
-def team_figures(teams: list[Team], on: date | None = None) -> list[TeamFigures]:
+def team_figures(teams: Sequence[Team], on: date | None = None) -> list[TeamFigures]:
     """Headline figures for each team, counting everyone in it and in the teams below it."""
     if not teams:
         return []
@@ -123,7 +132,9 @@ def team_figures(teams: list[Team], on: date | None = None) -> list[TeamFigures]
             members.c.root_id,
             func.count(func.distinct(members.c.user_id)),
             func.count(TrainingRecord.id),
-            func.sum(case((status.in_([Status.COMPLETED.value, Status.EXPIRING.value]), 1), else_=0)),
+            func.sum(
+                case((status.in_([Status.COMPLETED.value, Status.EXPIRING.value]), 1), else_=0)
+            ),
             func.sum(case((status == Status.OVERDUE.value, 1), else_=0)),
             func.sum(case((status == Status.EXPIRING.value, 1), else_=0)),
         )
@@ -182,14 +193,19 @@ class Matrix:
 def matrix_people_query(viewer: User, filters: MatrixFilters, on: date) -> Select:
     """The people a matrix or export lists: in the viewer's scope and matching every filter."""
     team_ids = select(literal(filters.team_id)) if filters.team_id else None
-    query = select(User).where(User.id.in_(visible_user_ids_query(viewer, team_ids)), User.active.is_(True))
+    query = select(User).where(
+        User.id.in_(visible_user_ids_query(viewer, team_ids)), User.active.is_(True)
+    )
     if filters.job_role_id:
         query = query.where(User.job_role_id == filters.job_role_id)
     if filters.search:
         needle = f"%{filters.search.lower()}%"
         query = query.where(func.lower(User.name).like(needle) | User.email.like(needle))
     if filters.status:
-        record_filter = [TrainingRecord.user_id == User.id, status_sql(TrainingRecord, on) == filters.status.value]
+        record_filter = [
+            TrainingRecord.user_id == User.id,
+            status_sql(TrainingRecord, on) == filters.status.value,
+        ]
         if filters.module_id:
             record_filter.append(TrainingRecord.module_id == filters.module_id)
         query = query.where(select(TrainingRecord.id).where(*record_filter).exists())
@@ -200,11 +216,13 @@ def _order(query: Select, sort: str) -> Select:
     if sort == "-name":
         return query.order_by(User.name.desc(), User.id.desc())
     if sort == "role":
-        return query.join(JobRole, JobRole.id == User.job_role_id).order_by(JobRole.name, User.name, User.id)
+        return query.join(JobRole, JobRole.id == User.job_role_id).order_by(
+            JobRole.name, User.name, User.id
+        )
     return query.order_by(User.name, User.id)
 
 
-def matrix_modules(filters: MatrixFilters) -> list[Module]:
+def matrix_modules(filters: MatrixFilters) -> Sequence[Module]:
     query = select(Module).join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
     if filters.module_id:
         query = query.where(Module.id == filters.module_id)
@@ -214,12 +232,21 @@ def matrix_modules(filters: MatrixFilters) -> list[Module]:
 def matrix_people_ids(viewer: User, filters: MatrixFilters, on: date) -> array:
     """Ids of everyone the matrix lists, in order; kept by each worker until something the
     viewer sees changes, so paging and reloading cost no more than the page itself."""
+
     def compute():
-        ordered = _order(matrix_people_query(viewer, filters, on).with_only_columns(User.id), filters.sort)
+        ordered = _order(
+            matrix_people_query(viewer, filters, on).with_only_columns(User.id), filters.sort
+        )
         return array("q", db.session.scalars(ordered))
 
-    wanted = (filters.team_id, filters.job_role_id, filters.module_id, filters.status, filters.search,
-              filters.sort)
+    wanted = (
+        filters.team_id,
+        filters.job_role_id,
+        filters.module_id,
+        filters.status,
+        filters.search,
+        filters.sort,
+    )
     return cached(viewer, "matrix", wanted, compute, on=on)
 
 
@@ -236,28 +263,40 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
     total = len(ids)
     pages = max(1, -(-total // MATRIX_PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
-    page_ids = list(ids[(page - 1) * MATRIX_PAGE_SIZE:page * MATRIX_PAGE_SIZE])
+    page_ids = list(ids[(page - 1) * MATRIX_PAGE_SIZE : page * MATRIX_PAGE_SIZE])
     titles = {v.module_id: v.title for v in versions}
-    modules = [MatrixModule(v.module_id, v.title) for v in versions
-               if not filters.module_id or v.module_id == filters.module_id]
+    modules = [
+        MatrixModule(v.module_id, v.title)
+        for v in versions
+        if not filters.module_id or v.module_id == filters.module_id
+    ]
     rows: dict[int, MatrixRow] = {}
     if page_ids:
         people = {
             user_id: MatrixPerson(user_id, name, role)
             for user_id, name, role in db.session.execute(
-                select(User.id, User.name, JobRole.name).join(JobRole, JobRole.id == User.job_role_id)
+                select(User.id, User.name, JobRole.name)
+                .join(JobRole, JobRole.id == User.job_role_id)
                 .where(User.id.in_(page_ids))
             )
         }
-        rows = {user_id: MatrixRow(people[user_id], []) for user_id in page_ids if user_id in people}
+        rows = {
+            user_id: MatrixRow(people[user_id], []) for user_id in page_ids if user_id in people
+        }
         for user_id, team_name in db.session.execute(
-            select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
-            .where(TeamMembership.user_id.in_(page_ids)).order_by(Team.name)
+            select(TeamMembership.user_id, Team.name)
+            .join(Team, Team.id == TeamMembership.team_id)
+            .where(TeamMembership.user_id.in_(page_ids))
+            .order_by(Team.name)
         ):
             rows[user_id].teams.append(team_name)
         for user_id, module_id, status in db.session.execute(
-            select(TrainingRecord.user_id, TrainingRecord.module_id, status_sql(TrainingRecord, on))
-            .where(TrainingRecord.user_id.in_(page_ids), TrainingRecord.module_id.in_([m.id for m in modules]))
+            select(
+                TrainingRecord.user_id, TrainingRecord.module_id, status_sql(TrainingRecord, on)
+            ).where(
+                TrainingRecord.user_id.in_(page_ids),
+                TrainingRecord.module_id.in_([m.id for m in modules]),
+            )
         ):
             rows[user_id].cells[module_id] = Status(status)
     return Matrix(modules, titles, list(rows.values()), total, page, pages)
@@ -297,13 +336,17 @@ def question_analysis(viewer: User, module_id: int) -> list[QuestionStat]:
         )
         .group_by(Question.key)
     ).all()
-    prompts = dict(db.session.execute(
-        select(Question.key, Question.prompt)
-        .join(Module, Module.current_version_id == Question.module_version_id)
-        .where(Module.id == module_id)
-    ).all())
-    stats = [QuestionStat(key, prompts.get(key, "(no longer in the question bank)"), int(n), int(c or 0))
-             for key, n, c in rows]
+    prompts = dict(
+        db.session.execute(
+            select(Question.key, Question.prompt)
+            .join(Module, Module.current_version_id == Question.module_version_id)
+            .where(Module.id == module_id)
+        ).all()
+    )
+    stats = [
+        QuestionStat(key, prompts.get(key, "(no longer in the question bank)"), int(n), int(c or 0))
+        for key, n, c in rows
+    ]
     return sorted(stats, key=lambda s: (s.correct / s.answered, -s.answered, s.key))
 
 
@@ -321,8 +364,9 @@ def completion_trend(viewer: User, months: int = 12, on: date | None = None) -> 
         first = (first - timedelta(days=1)).replace(day=1)
     per_day = db.session.execute(
         select(Completion.completed_on, func.count(Completion.id))
-        .where(Completion.completed_on >= first,
-               Completion.user_id.in_(visible_user_ids_query(viewer)))
+        .where(
+            Completion.completed_on >= first, Completion.user_id.in_(visible_user_ids_query(viewer))
+        )
         .group_by(Completion.completed_on)
     ).all()
     buckets: dict[date, int] = {}

@@ -1,24 +1,32 @@
 """What a learner sees and does in a module: finding it, reading lessons, their record."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..database import run
-from ..extensions import db
-from ..models import Completion, LessonProgress, ModuleVersion, User
+from ...core.clock import utcnow
+from ...core.database import run
+from ...extensions import db
+from ...models import Completion, LessonProgress, ModuleVersion, User
 from . import published
-from .clock import utcnow
 from .progress import ModuleProgress, module_progress, training_overview
 from .published import PublishedLesson, PublishedVersion
 from .records import sync_records
 
 __all__ = [
-    "LessonPage", "ModuleProgress", "completion_history", "complete_lesson", "current_version",
-    "module_progress", "open_lesson", "training_overview",
+    "LessonPage",
+    "ModuleProgress",
+    "completion_history",
+    "complete_lesson",
+    "current_version",
+    "module_progress",
+    "open_lesson",
+    "training_overview",
 ]
 
 
@@ -46,13 +54,15 @@ _P = LessonProgress.__table__.c
 _VIEW = (
     update(LessonProgress.__table__)
     .where(_P.user_id == bindparam("learner"), _P.lesson_id == bindparam("lesson"))
-    .values(viewed_at=bindparam("now")).returning(_P.completed_at)
+    .values(viewed_at=bindparam("now"))
+    .returning(_P.completed_at)
 )
 _COMPLETE = _VIEW.values(completed_at=func.coalesce(_P.completed_at, bindparam("now")))
 
 
-def _save_progress(user: User, version: PublishedVersion, lesson: PublishedLesson,
-                   complete: bool) -> bool:
+def _save_progress(
+    user: User, version: PublishedVersion, lesson: PublishedLesson, complete: bool
+) -> bool:
     """Record a view (and maybe completion); returns whether the lesson is done.
 
     One UPDATE when the learner has opened the lesson before; the first view inserts the row
@@ -60,12 +70,21 @@ def _save_progress(user: User, version: PublishedVersion, lesson: PublishedLesso
     """
     now = utcnow()
     for _ in range(2):
-        done = run(_COMPLETE if complete else _VIEW, learner=user.id, lesson=lesson.id, now=now).first()
+        done = run(
+            _COMPLETE if complete else _VIEW, learner=user.id, lesson=lesson.id, now=now
+        ).first()
         if done is not None:
             db.session.commit()
             return done.completed_at is not None
-        db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, module_id=version.module_id,
-                                      viewed_at=now, completed_at=now if complete else None))
+        db.session.add(
+            LessonProgress(
+                user_id=user.id,
+                lesson_id=lesson.id,
+                module_id=version.module_id,
+                viewed_at=now,
+                completed_at=now if complete else None,
+            )
+        )
         try:
             db.session.flush()
             sync_records([(user.id, version.module_id)])
@@ -92,7 +111,7 @@ def complete_lesson(user: User, version: PublishedVersion, position: int) -> boo
     return True
 
 
-def completion_history(user: User) -> list[Completion]:
+def completion_history(user: User) -> Sequence[Completion]:
     return db.session.scalars(
         select(Completion)
         .where(Completion.user_id == user.id)

@@ -5,17 +5,18 @@ the content comes from the published-content cache, and in one query, the curren
 each module, the learner's TrainingRecord for it (kept up to date on every event: due date,
 latest completion) and which of its lessons they have read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 
-from ..database import run
-from ..models import LessonProgress, Module, TrainingRecord, User
+from ...core.clock import today
+from ...core.database import run
+from ...models import LessonProgress, Module, TrainingRecord, User
 from . import published
-from .clock import today
 from .published import PublishedVersion
 from .status import Status, training_status
 
@@ -57,17 +58,24 @@ class ModuleProgress:
         self.slug = self.version.slug
         self.lessons_done = len(self.done_lesson_ids)
         self.all_lessons_done = self.lessons_done == len(self.lesson_ids)
-        self.percent = (100 if self.status.is_done
-                        else self.lessons_done * 100 // (len(self.lesson_ids) + 1))
+        self.percent = (
+            100 if self.status.is_done else self.lessons_done * 100 // (len(self.lesson_ids) + 1)
+        )
 
     @property
     def card_key(self) -> tuple:
         """Everything a module's card on My training shows besides the published version itself
         (which never changes): learners in the same place share one rendering of it."""
         completion = self.latest_completion
-        return (self.version.id, self.status, self.lessons_done, self.percent, self.all_lessons_done,
-                None if self.status.is_done else self.due_on,
-                completion.expires_on if completion and self.status == Status.EXPIRING else None)
+        return (
+            self.version.id,
+            self.status,
+            self.lessons_done,
+            self.percent,
+            self.all_lessons_done,
+            None if self.status.is_done else self.due_on,
+            completion.expires_on if completion and self.status == Status.EXPIRING else None,
+        )
 
     @property
     def next_lesson_position(self) -> int | None:
@@ -82,14 +90,23 @@ class ModuleProgress:
 def _overview_query(one_module: bool):
     """Current versions with the learner's record and lesson progress: one query, prebuilt."""
     m, r, lp = Module.__table__.c, TrainingRecord.__table__.c, LessonProgress.__table__.c
-    user_id = bindparam("user_id")
+    user_id: BindParameter[int] = bindparam("user_id")
     query = (
-        select(m.id, m.current_version_id, r.due_on, r.completed_on, r.expires_on, r.score_percent,
-               r.version_label, lp.lesson_id, lp.completed_at)
+        select(
+            m.id,
+            m.current_version_id,
+            r.due_on,
+            r.completed_on,
+            r.expires_on,
+            r.score_percent,
+            r.version_label,
+            lp.lesson_id,
+            lp.completed_at,
+        )
         .select_from(
-            Module.__table__
-            .outerjoin(TrainingRecord.__table__, (r.module_id == m.id) & (r.user_id == user_id))
-            .outerjoin(LessonProgress.__table__, (lp.module_id == m.id) & (lp.user_id == user_id))
+            Module.__table__.outerjoin(
+                TrainingRecord.__table__, (r.module_id == m.id) & (r.user_id == user_id)
+            ).outerjoin(LessonProgress.__table__, (lp.module_id == m.id) & (lp.user_id == user_id))
         )
         .where(m.current_version_id.is_not(None))
         .order_by(lp.viewed_at.desc(), lp.id.desc())
@@ -128,15 +145,20 @@ def training_overview(user: User) -> list[ModuleProgress]:
     standings = _standings(run(_OVERVIEW, user_id=user.id))
     role = user.job_role.slug
     versions = published.versions(s.version_id for s in standings.values())
-    progress = [_progress(v, standings[v.module_id]) for v in versions
-                if role in v.audience or standings[v.module_id].due_on is not None]
+    progress = [
+        _progress(v, standings[v.module_id])
+        for v in versions
+        if role in v.audience or standings[v.module_id].due_on is not None
+    ]
     progress.sort(key=lambda p: (p.version.title, p.version.id))
     return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
 
 
 def module_progress(user: User, version: PublishedVersion) -> ModuleProgress:
     standing = _standings(run(_ONE_MODULE, user_id=user.id, module_id=version.module_id))
-    return _progress(version, standing.get(version.module_id) or _Standing(version.id, None, None, []))
+    return _progress(
+        version, standing.get(version.module_id) or _Standing(version.id, None, None, [])
+    )
 
 
 def _progress(version: PublishedVersion, standing: _Standing) -> ModuleProgress:

@@ -6,18 +6,19 @@ stop reading (and rebuilding objects from) the same rows on every request. Which
 module is current does change, in any worker, at any time; that mapping is one small query that
 pages run every time, so a publish is seen by the very next request everywhere.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from flask import current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event, select
 
-from ..database import run
-from ..extensions import db
-from ..models import Lesson, Module, ModuleVersion, Option, Question
-from .freshness import structure_seen
+from ...core.database import run
+from ...core.freshness import structure_seen
+from ...extensions import db
+from ...models import Lesson, Module, ModuleVersion, Option, Question
 
 MAX_CACHED_VERSIONS = 200  # current ones plus older ones that attempts still point at
 
@@ -98,7 +99,9 @@ def _cache() -> dict[int, PublishedVersion]:
 
 _CURRENT = "carelearn_current_versions"
 _LATEST = "carelearn.published.current"  # per worker: (structure counter, slug -> version id)
-_CURRENT_IDS = select(Module.slug, Module.current_version_id).where(Module.current_version_id.is_not(None))
+_CURRENT_IDS = select(Module.slug, Module.current_version_id).where(
+    Module.current_version_id.is_not(None)
+)
 
 
 def _current_ids() -> dict[str, int]:
@@ -120,10 +123,14 @@ def _current_ids() -> dict[str, int]:
     return ids
 
 
-@event.listens_for(db.session, "after_flush")
 def _forget_current(session, _context) -> None:
     if has_request_context() and any(isinstance(o, Module) for o in (*session.new, *session.dirty)):
         g.pop(_CURRENT, None)
+
+
+def init_app(_app: Flask) -> None:
+    if not event.contains(db.session, "after_flush", _forget_current):
+        event.listen(db.session, "after_flush", _forget_current)
 
 
 def current_versions() -> list[PublishedVersion]:
@@ -158,10 +165,25 @@ def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
     loaded: dict[int, PublishedVersion] = {}
     lessons: dict[int, list[PublishedLesson]] = {}
     for row in db.session.execute(
-        select(v.id, v.module_id, Module.slug, v.number, v.label, v.title, v.summary, v.audience,
-               v.estimated_minutes, v.pass_mark, v.questions_per_attempt,
-               v.recertify_after_months, lesson.id.label("lesson_id"), lesson.position,
-               lesson.title.label("lesson_title"), lesson.minutes, lesson.body_html)
+        select(
+            v.id,
+            v.module_id,
+            Module.slug,
+            v.number,
+            v.label,
+            v.title,
+            v.summary,
+            v.audience,
+            v.estimated_minutes,
+            v.pass_mark,
+            v.questions_per_attempt,
+            v.recertify_after_months,
+            lesson.id.label("lesson_id"),
+            lesson.position,
+            lesson.title.label("lesson_title"),
+            lesson.minutes,
+            lesson.body_html,
+        )
         .join(Module, Module.id == v.module_id)
         .outerjoin(Lesson.__table__, lesson.module_version_id == v.id)
         .where(v.id.in_(version_ids))
@@ -170,15 +192,26 @@ def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
         if row.id not in lessons:
             lessons[row.id] = []
             loaded[row.id] = PublishedVersion(
-                id=row.id, module_id=row.module_id, slug=row.slug, number=row.number,
-                label=row.label, title=row.title, summary=row.summary,
-                audience=tuple(row.audience or ()), estimated_minutes=row.estimated_minutes,
-                pass_mark=row.pass_mark, questions_per_attempt=row.questions_per_attempt,
-                recertify_after_months=row.recertify_after_months, lessons=(),
+                id=row.id,
+                module_id=row.module_id,
+                slug=row.slug,
+                number=row.number,
+                label=row.label,
+                title=row.title,
+                summary=row.summary,
+                audience=tuple(row.audience or ()),
+                estimated_minutes=row.estimated_minutes,
+                pass_mark=row.pass_mark,
+                questions_per_attempt=row.questions_per_attempt,
+                recertify_after_months=row.recertify_after_months,
+                lessons=(),
             )
         if row.lesson_id is not None:
-            lessons[row.id].append(PublishedLesson(row.lesson_id, row.position, row.lesson_title,
-                                                   row.minutes, row.body_html))
+            lessons[row.id].append(
+                PublishedLesson(
+                    row.lesson_id, row.position, row.lesson_title, row.minutes, row.body_html
+                )
+            )
     for version_id, version in loaded.items():
         object.__setattr__(version, "lessons", tuple(lessons[version_id]))
     return loaded
@@ -187,20 +220,43 @@ def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
 def _load_questions(version_id: int) -> tuple[PublishedQuestion, ...]:
     """A version's question bank with every option, in one query."""
     q, o = Question.__table__.c, Option.__table__.c
-    questions: dict[int, tuple] = {}
+    questions: dict[int, PublishedQuestion] = {}  # without their options, until the end
     options: dict[int, list[PublishedOption]] = {}
     for row in db.session.execute(
-        select(q.id, q.key, q.kind, q.scenario, q.prompt, q.explanation, q.roles,
-               o.id.label("option_id"), o.position, o.text, o.is_correct, o.feedback)
+        select(
+            q.id,
+            q.key,
+            q.kind,
+            q.scenario,
+            q.prompt,
+            q.explanation,
+            q.roles,
+            o.id.label("option_id"),
+            o.position,
+            o.text,
+            o.is_correct,
+            o.feedback,
+        )
         .outerjoin(Option.__table__, o.question_id == q.id)
         .where(q.module_version_id == version_id)
         .order_by(q.id, o.position)
     ):
         if row.id not in questions:
-            questions[row.id] = (row.id, row.key, row.kind, row.scenario, row.prompt,
-                                 row.explanation, tuple(row.roles or ()))
+            questions[row.id] = PublishedQuestion(
+                row.id,
+                row.key,
+                row.kind,
+                row.scenario,
+                row.prompt,
+                row.explanation,
+                tuple(row.roles or ()),
+                options=(),
+            )
             options[row.id] = []
         if row.option_id is not None:
-            options[row.id].append(PublishedOption(row.option_id, row.position, row.text,
-                                                   row.is_correct, row.feedback))
-    return tuple(PublishedQuestion(*fields, tuple(options[qid])) for qid, fields in questions.items())
+            options[row.id].append(
+                PublishedOption(row.option_id, row.position, row.text, row.is_correct, row.feedback)
+            )
+    return tuple(
+        replace(question, options=tuple(options[qid])) for qid, question in questions.items()
+    )

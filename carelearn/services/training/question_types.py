@@ -1,4 +1,5 @@
 """The question types: how each is answered in the form and how it is scored."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Quiz attempts: drawing questions, taking answers, scoring once, recording completion."""
+
 from __future__ import annotations
 
 import random
@@ -7,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
-from ..database import run
-from ..extensions import db
-from ..models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
+from ...core.audit import record_event
+from ...core.clock import today, utcnow
+from ...core.database import run
+from ...core.dates import expiry_date
+from ...extensions import db
+from ...models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
 from . import published
-from .audit import record_event
-from .clock import today, utcnow
-from .dates import expiry_date
 from .progress import module_progress
 from .published import PublishedQuestion, PublishedVersion
 from .question_types import QUESTION_TYPES
@@ -57,9 +58,20 @@ class Attempt:
 
 _A, _Q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
 _ATTEMPT_WITH_ITEMS = (
-    select(_A.module_version_id, _A.submitted_at, _A.score_percent, _A.passed, _Q.id, _Q.position,
-           _Q.question_id, _Q.option_order, _Q.selected_option_ids, _Q.response_text,
-           _Q.shared_with_manager, _Q.is_correct)
+    select(
+        _A.module_version_id,
+        _A.submitted_at,
+        _A.score_percent,
+        _A.passed,
+        _Q.id,
+        _Q.position,
+        _Q.question_id,
+        _Q.option_order,
+        _Q.selected_option_ids,
+        _Q.response_text,
+        _Q.shared_with_manager,
+        _Q.is_correct,
+    )
     .select_from(QuizAttempt.__table__.outerjoin(AttemptQuestion.__table__, _Q.attempt_id == _A.id))
     .where(_A.id == bindparam("attempt_id"), _A.user_id == bindparam("user_id"))
     .order_by(_Q.position)
@@ -67,27 +79,48 @@ _ATTEMPT_WITH_ITEMS = (
 _CLAIM = (
     update(QuizAttempt.__table__)
     .where(_A.id == bindparam("attempt_id"), _A.submitted_at.is_(None))
-    .values(submitted_at=bindparam("now"), score_percent=bindparam("score"), passed=bindparam("passed"))
+    .values(
+        submitted_at=bindparam("now"), score_percent=bindparam("score"), passed=bindparam("passed")
+    )
 )
 _ANSWER = (
-    update(AttemptQuestion.__table__).where(_Q.id == bindparam("item_id"))
-    .values(selected_option_ids=bindparam("selected"), response_text=bindparam("text"),
-            shared_with_manager=bindparam("shared"), is_correct=bindparam("correct"))
+    update(AttemptQuestion.__table__)
+    .where(_Q.id == bindparam("item_id"))
+    .values(
+        selected_option_ids=bindparam("selected"),
+        response_text=bindparam("text"),
+        shared_with_manager=bindparam("shared"),
+        is_correct=bindparam("correct"),
+    )
 )
 
 
 def find_attempt(user: User, attempt_id: int) -> Attempt | None:
-    """The learner's own attempt, with everything its page shows, or None (another's is not found)."""
+    """The learner's own attempt, with everything its page shows, or None (another's is not
+    found)."""
     rows = run(_ATTEMPT_WITH_ITEMS, attempt_id=attempt_id, user_id=user.id).all()
     if not rows:
         return None
     version = published.version(rows[0].module_version_id)
     questions = {question.id: question for question in version.questions}
-    items = [AttemptItem(r.id, r.position, questions[r.question_id], r.option_order,
-                         r.selected_option_ids, r.response_text, r.shared_with_manager, r.is_correct)
-             for r in rows if r.id is not None]
+    items = [
+        AttemptItem(
+            r.id,
+            r.position,
+            questions[r.question_id],
+            r.option_order,
+            r.selected_option_ids,
+            r.response_text,
+            r.shared_with_manager,
+            r.is_correct,
+        )
+        for r in rows
+        if r.id is not None
+    ]
     first = rows[0]
-    return Attempt(attempt_id, version, first.submitted_at, first.score_percent, first.passed, items)
+    return Attempt(
+        attempt_id, version, first.submitted_at, first.score_percent, first.passed, items
+    )
 
 
 def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
@@ -96,7 +129,9 @@ def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     if not progress.all_lessons_done:
         raise QuizNotAvailable("Finish every lesson first: the quiz comes at the end.")
     if progress.status == Status.COMPLETED:
-        raise QuizNotAvailable("You have completed this module. It will be due again when it expires.")
+        raise QuizNotAvailable(
+            "You have completed this module. It will be due again when it expires."
+        )
     unfinished = db.session.scalar(
         select(QuizAttempt)
         .where(
@@ -140,9 +175,9 @@ def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
 @dataclass
 class ParsedAnswers:
     selections: dict[int, list[int]]  # item id -> chosen option ids
-    texts: dict[int, str]             # item id -> reflection text
-    shared: set[int]                  # item ids of reflections the learner shares with their manager
-    errors: dict[int, str]            # item id -> what to fix
+    texts: dict[int, str]  # item id -> reflection text
+    shared: set[int]  # item ids of reflections the learner shares with their manager
+    errors: dict[int, str]  # item id -> what to fix
 
 
 def parse_answers(attempt: Attempt, form) -> ParsedAnswers:
@@ -157,7 +192,9 @@ def parse_answers(attempt: Attempt, form) -> ParsedAnswers:
             if form.get(f"share-{item.id}") == "yes":
                 parsed.shared.add(item.id)
             if len(text) > REFLECTION_MAX_CHARS:
-                parsed.errors[item.id] = f"Keep your reflection under {REFLECTION_MAX_CHARS} characters."
+                parsed.errors[item.id] = (
+                    f"Keep your reflection under {REFLECTION_MAX_CHARS} characters."
+                )
             continue
         raw = form.getlist(field)
         chosen = [int(v) for v in raw if v.isdigit() and int(v) in item.option_order]
@@ -180,34 +217,55 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
     submissions racing each other are counted once.
     """
     now = utcnow()
-    answered = []
-    results = []
+    answered: list[dict[str, object]] = []  # parameters of _ANSWER, one set per question
+    results: list[bool | None] = []
     for item in attempt.items:
         qtype = QUESTION_TYPES[item.question.kind]
         if qtype.input == "text":
             text = answers.texts.get(item.id) or None
-            answered.append({"item_id": item.id, "selected": None, "text": text,
-                             "shared": item.id in answers.shared and text is not None, "correct": None})
+            answered.append(
+                {
+                    "item_id": item.id,
+                    "selected": None,
+                    "text": text,
+                    "shared": item.id in answers.shared and text is not None,
+                    "correct": None,
+                }
+            )
             results.append(None)
             continue
         selected = answers.selections.get(item.id, [])
         correct = {o.id for o in item.question.options if o.is_correct}
         is_correct = qtype.grade(correct, set(selected))
-        answered.append({"item_id": item.id, "selected": selected, "text": None, "shared": False,
-                         "correct": is_correct})
+        answered.append(
+            {
+                "item_id": item.id,
+                "selected": selected,
+                "text": None,
+                "shared": False,
+                "correct": is_correct,
+            }
+        )
         results.append(is_correct)
     score = score_results(results, attempt.module_version.pass_mark)
 
-    claimed = run(_CLAIM, attempt_id=attempt.id, now=now, score=score.percent,
-                  passed=score.passed).rowcount
+    claimed = run(
+        _CLAIM, attempt_id=attempt.id, now=now, score=score.percent, passed=score.passed
+    ).rowcount
     if claimed != 1:
         db.session.rollback()
         return False
     if answered:
         db.session.connection().execute(_ANSWER, answered)
     attempt.submitted_at, attempt.score_percent, attempt.passed = now, score.percent, score.passed
-    record_event("quiz.submit", "quiz_attempt", attempt.id, actor_id=user.id,
-                 score=score.percent, passed=score.passed)
+    record_event(
+        "quiz.submit",
+        "quiz_attempt",
+        attempt.id,
+        actor_id=user.id,
+        score=score.percent,
+        passed=score.passed,
+    )
     if score.passed:
         _record_completion(user, attempt, score)
     db.session.commit()
@@ -218,20 +276,34 @@ def _record_completion(user: User, attempt: Attempt, score: Score) -> None:
     version = attempt.module_version
     completed_on = today()
     completion = Completion(
-        user_id=user.id, module_id=version.module_id, module_version_id=version.id,
-        attempt_id=attempt.id, completed_on=completed_on, score_percent=score.percent,
+        user_id=user.id,
+        module_id=version.module_id,
+        module_version_id=version.id,
+        attempt_id=attempt.id,
+        completed_on=completed_on,
+        score_percent=score.percent,
         expires_on=expiry_date(completed_on, version.recertify_after_months),
     )
     db.session.add(completion)
     db.session.execute(
         update(Assignment)
-        .where(Assignment.user_id == user.id, Assignment.module_id == version.module_id,
-               Assignment.completed_at.is_(None))
+        .where(
+            Assignment.user_id == user.id,
+            Assignment.module_id == version.module_id,
+            Assignment.completed_at.is_(None),
+        )
         .values(completed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
     sync_records([(user.id, version.module_id)])
-    record_event("completion.create", "completion", completion.id, actor_id=user.id,
-                 module=version.slug, version=version.label, score=score.percent,
-                 expires_on=completion.expires_on.isoformat() if completion.expires_on else None)
+    record_event(
+        "completion.create",
+        "completion",
+        completion.id,
+        actor_id=user.id,
+        module=version.slug,
+        version=version.label,
+        score=score.percent,
+        expires_on=completion.expires_on.isoformat() if completion.expires_on else None,
+    )

@@ -3,51 +3,68 @@
 Called on the events that change it (first lesson opened, completion, assignment), in sets:
 a handful of queries for any number of people.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import DateTime, and_, delete, func, insert, literal, select, tuple_, union
 
-from ..extensions import db
-from ..models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
-from .clock import utcnow
-
-CHUNK = 500  # pairs per round trip, well inside every database's parameter limit
+from ...core.clock import utcnow
+from ...core.database import chunked
+from ...extensions import db
+from ...models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
 
 
 def sync_records(pairs: Iterable[tuple[int, int]]) -> None:
     """Recompute the records for these (user_id, module_id) pairs from the source tables."""
     pairs = sorted(set(pairs))
-    for start in range(0, len(pairs), CHUNK):
-        _sync_chunk(pairs[start:start + CHUNK])
+    for chunk in chunked(pairs):
+        _sync_chunk(chunk)
 
 
-def _sync_chunk(pairs: list[tuple[int, int]]) -> None:
+def _sync_chunk(pairs: Sequence[tuple[int, int]]) -> None:
     wanted = tuple_(Assignment.user_id, Assignment.module_id).in_(pairs)
-    due = dict(((u, m), d) for u, m, d in db.session.execute(
-        select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on))
-        .where(wanted, Assignment.completed_at.is_(None))
-        .group_by(Assignment.user_id, Assignment.module_id)
-    ).all())
-    started = dict(((u, m), s) for u, m, s in db.session.execute(
-        select(LessonProgress.user_id, LessonProgress.module_id, func.min(LessonProgress.viewed_at))
-        .where(tuple_(LessonProgress.user_id, LessonProgress.module_id).in_(pairs))
-        .group_by(LessonProgress.user_id, LessonProgress.module_id)
-    ).all())
-    latest: dict[tuple[int, int], tuple] = {}
-    for row in db.session.execute(
-        select(Completion.user_id, Completion.module_id, Completion.completed_on,
-               Completion.expires_on, Completion.score_percent, ModuleVersion.label)
-        .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
-        .where(tuple_(Completion.user_id, Completion.module_id).in_(pairs))
-        .order_by(Completion.completed_on, Completion.id)
-    ):
-        latest[(row.user_id, row.module_id)] = row  # ordered, so the last one wins
+    due = dict(
+        ((u, m), d)
+        for u, m, d in db.session.execute(
+            select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on))
+            .where(wanted, Assignment.completed_at.is_(None))
+            .group_by(Assignment.user_id, Assignment.module_id)
+        ).all()
+    )
+    started = dict(
+        ((u, m), s)
+        for u, m, s in db.session.execute(
+            select(
+                LessonProgress.user_id, LessonProgress.module_id, func.min(LessonProgress.viewed_at)
+            )
+            .where(tuple_(LessonProgress.user_id, LessonProgress.module_id).in_(pairs))
+            .group_by(LessonProgress.user_id, LessonProgress.module_id)
+        ).all()
+    )
+    latest = {
+        (row.user_id, row.module_id): row  # ordered, so the last one wins
+        for row in db.session.execute(
+            select(
+                Completion.user_id,
+                Completion.module_id,
+                Completion.completed_on,
+                Completion.expires_on,
+                Completion.score_percent,
+                ModuleVersion.label,
+            )
+            .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
+            .where(tuple_(Completion.user_id, Completion.module_id).in_(pairs))
+            .order_by(Completion.completed_on, Completion.id)
+        )
+    }
     records = {
         (r.user_id, r.module_id): r
         for r in db.session.scalars(
-            select(TrainingRecord).where(tuple_(TrainingRecord.user_id, TrainingRecord.module_id).in_(pairs))
+            select(TrainingRecord).where(
+                tuple_(TrainingRecord.user_id, TrainingRecord.module_id).in_(pairs)
+            )
         )
     }
     for pair in pairs:
@@ -78,38 +95,75 @@ def rebuild_records() -> int:
         select(Completion.user_id, Completion.module_id),
     ).subquery()
     due = (
-        select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on).label("due_on"))
+        select(
+            Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on).label("due_on")
+        )
         .where(Assignment.completed_at.is_(None))
-        .group_by(Assignment.user_id, Assignment.module_id).subquery()
+        .group_by(Assignment.user_id, Assignment.module_id)
+        .subquery()
     )
     started = (
-        select(LessonProgress.user_id, LessonProgress.module_id,
-               func.min(LessonProgress.viewed_at).label("started_at"))
-        .group_by(LessonProgress.user_id, LessonProgress.module_id).subquery()
+        select(
+            LessonProgress.user_id,
+            LessonProgress.module_id,
+            func.min(LessonProgress.viewed_at).label("started_at"),
+        )
+        .group_by(LessonProgress.user_id, LessonProgress.module_id)
+        .subquery()
     )
     latest = (
-        select(Completion.user_id, Completion.module_id, Completion.completed_on, Completion.expires_on,
-               Completion.score_percent, ModuleVersion.label,
-               func.row_number().over(
-                   partition_by=(Completion.user_id, Completion.module_id),
-                   order_by=(Completion.completed_on.desc(), Completion.id.desc()),
-               ).label("newest"))
-        .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id).subquery()
+        select(
+            Completion.user_id,
+            Completion.module_id,
+            Completion.completed_on,
+            Completion.expires_on,
+            Completion.score_percent,
+            ModuleVersion.label,
+            func.row_number()
+            .over(
+                partition_by=(Completion.user_id, Completion.module_id),
+                order_by=(Completion.completed_on.desc(), Completion.id.desc()),
+            )
+            .label("newest"),
+        )
+        .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
+        .subquery()
     )
 
     def same_pair(table):
         return and_(table.c.user_id == pairs.c.user_id, table.c.module_id == pairs.c.module_id)
 
     rows = (
-        select(pairs.c.user_id, pairs.c.module_id, due.c.due_on, started.c.started_at,
-               latest.c.completed_on, latest.c.expires_on, latest.c.score_percent, latest.c.label,
-               literal(utcnow(), DateTime()))
+        select(
+            pairs.c.user_id,
+            pairs.c.module_id,
+            due.c.due_on,
+            started.c.started_at,
+            latest.c.completed_on,
+            latest.c.expires_on,
+            latest.c.score_percent,
+            latest.c.label,
+            literal(utcnow(), DateTime()),
+        )
         .select_from(pairs)
         .outerjoin(due, same_pair(due))
         .outerjoin(started, same_pair(started))
         .outerjoin(latest, and_(same_pair(latest), latest.c.newest == 1))
     )
-    db.session.execute(insert(TrainingRecord).from_select(
-        ["user_id", "module_id", "due_on", "started_at", "completed_on", "expires_on",
-         "score_percent", "version_label", "updated_at"], rows))
-    return db.session.scalar(select(func.count(TrainingRecord.id)))
+    db.session.execute(
+        insert(TrainingRecord).from_select(
+            [
+                "user_id",
+                "module_id",
+                "due_on",
+                "started_at",
+                "completed_on",
+                "expires_on",
+                "score_percent",
+                "version_label",
+                "updated_at",
+            ],
+            rows,
+        )
+    )
+    return db.session.execute(select(func.count(TrainingRecord.id))).scalar_one()

@@ -1,4 +1,5 @@
 """Turning answers into a score and a pass or fail."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

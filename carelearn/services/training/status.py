@@ -3,6 +3,7 @@
 `training_status` decides for one record in Python; `status_sql` is the same rule as a SQL
 expression, so lists can filter and count by status in the database. Tests hold the two equal.
 """
+
 from __future__ import annotations
 
 import enum
@@ -28,15 +29,23 @@ class Status(enum.StrEnum):
         return self in (Status.COMPLETED, Status.EXPIRING)
 
 
-def training_status(*, started_at: datetime | None, completed_on: date | None,
-                    expires_on: date | None, due_on: date | None, today: date) -> Status:
+def training_status(
+    *,
+    started_at: datetime | None,
+    completed_on: date | None,
+    expires_on: date | None,
+    due_on: date | None,
+    today: date,
+) -> Status:
     """- A valid completion is *completed*, or *expiring* in its last 30 days.
     - It is *expired* from its expiry date on, until completed again.
     - Without one: *overdue* the day after the due date, else *in progress* once begun.
     """
     if completed_on is not None:
         if expires_on is None or today < expires_on:
-            if expires_on is not None and expires_on - today <= timedelta(days=EXPIRING_WITHIN_DAYS):
+            if expires_on is not None and expires_on - today <= timedelta(
+                days=EXPIRING_WITHIN_DAYS
+            ):
                 return Status.EXPIRING
             return Status.COMPLETED
         return Status.EXPIRED
@@ -51,9 +60,18 @@ def status_sql(record, today: date) -> ColumnElement[str]:
     """`training_status` as a SQL CASE over a TrainingRecord-shaped table or alias."""
     expiring_from = today + timedelta(days=EXPIRING_WITHIN_DAYS)
     return case(
-        (record.completed_on.is_not(None) & record.expires_on.is_(None), literal(Status.COMPLETED.value)),
-        (record.completed_on.is_not(None) & (record.expires_on <= today), literal(Status.EXPIRED.value)),
-        (record.completed_on.is_not(None) & (record.expires_on <= expiring_from), literal(Status.EXPIRING.value)),
+        (
+            record.completed_on.is_not(None) & record.expires_on.is_(None),
+            literal(Status.COMPLETED.value),
+        ),
+        (
+            record.completed_on.is_not(None) & (record.expires_on <= today),
+            literal(Status.EXPIRED.value),
+        ),
+        (
+            record.completed_on.is_not(None) & (record.expires_on <= expiring_from),
+            literal(Status.EXPIRING.value),
+        ),
         (record.completed_on.is_not(None), literal(Status.COMPLETED.value)),
         (record.due_on < today, literal(Status.OVERDUE.value)),
         (record.started_at.is_not(None), literal(Status.IN_PROGRESS.value)),

@@ -1,0 +1,134 @@
+"""Checking what was entered for a person or a team, before anything is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from ...core.database import chunked
+from ...extensions import db
+from ...models import AppRole, JobRole, Team, TeamKind, User
+from ...models.people import normalise_email
+
+NAME_MAX = 120
+EMAIL_MAX = 254
+TEAM_NAME_MAX = 120
+PEOPLE_PER_PAGE = 50
+
+# Higher in the tree first: a team may only sit below a kind that ranks above its own.
+KIND_ORDER = [TeamKind.ORGANISATION, TeamKind.DIRECTORATE, TeamKind.DEPARTMENT, TeamKind.TEAM]
+KIND_RANK = {kind.value: rank for rank, kind in enumerate(KIND_ORDER)}
+KIND_LABELS = {
+    TeamKind.ORGANISATION.value: "Organisation",
+    TeamKind.DIRECTORATE.value: "Directorate",
+    TeamKind.DEPARTMENT.value: "Department",
+    TeamKind.TEAM.value: "Team",
+}
+APP_ROLE_LABELS = {
+    AppRole.LEARNER.value: "Learner",
+    AppRole.MANAGER.value: "Manager",
+    AppRole.ADMIN.value: "Admin",
+}
+
+
+class PeopleError(ValueError):
+    """A change that the rules refuse. `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def clean_email(value: str | None) -> str:
+    """A valid email address, lower-cased; raises PeopleError saying what is wrong."""
+    value = (value or "").strip()
+    if not value:
+        raise PeopleError("Enter an email address.", "email")
+    if len(value) > EMAIL_MAX:
+        raise PeopleError(f"The email address must be {EMAIL_MAX} characters or fewer.", "email")
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise PeopleError(
+            f"Enter an email address like name@example.org ({error}).", "email"
+        ) from error
+    return normalise_email(checked.normalized)
+
+
+def clean_name(value: str | None) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise PeopleError("Enter the person's name.", "name")
+    if len(value) > NAME_MAX:
+        raise PeopleError(f"The name must be {NAME_MAX} characters or fewer.", "name")
+    return value
+
+
+def email_taken(email: str, except_user_id: int | None = None) -> bool:
+    query = select(User.id).where(User.email == normalise_email(email))
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+@dataclass
+class PersonDetails:
+    """Everything an admin sets about a person."""
+
+    email: str
+    name: str
+    job_role_id: int
+    app_role: str = AppRole.LEARNER.value
+    team_ids: Sequence[int] = field(default_factory=list)
+    start_date: date | None = None
+
+
+def checked_details(batch: list[tuple[User | None, PersonDetails]]) -> list[PersonDetails]:
+    """Clean each person's details and check them against the database, in a few queries
+    whatever the size of the batch. Raises PeopleError for the first problem found."""
+    cleaned = []
+    for _user, details in batch:
+        cleaned.append(
+            PersonDetails(
+                email=clean_email(details.email),
+                name=clean_name(details.name),
+                job_role_id=details.job_role_id,
+                app_role=details.app_role,
+                team_ids=sorted(set(details.team_ids)),
+                start_date=details.start_date,
+            )
+        )
+        if details.app_role not in APP_ROLE_LABELS:
+            raise PeopleError("Choose what the person can do in CareLearn.", "app_role")
+        if details.job_role_id is None:
+            raise PeopleError("Choose a job role.", "job_role")
+    owners: dict[str, int | None] = {}
+    for (user, _details), details in zip(batch, cleaned, strict=True):
+        if details.email in owners:
+            raise PeopleError(f"{details.email} is given for two people.", "email")
+        owners[details.email] = user.id if user else None
+    for chunk in chunked(list(owners)):
+        for user_id, email in db.session.execute(
+            select(User.id, User.email).where(User.email.in_(chunk))
+        ):
+            if owners[email] != user_id:
+                raise PeopleError(
+                    f"Someone already has the email address {email}. Find them on the People "
+                    "page and edit them instead.",
+                    "email",
+                )
+    role_ids = {d.job_role_id for d in cleaned}
+    if len(set(db.session.scalars(select(JobRole.id).where(JobRole.id.in_(role_ids))))) != len(
+        role_ids
+    ):
+        raise PeopleError("Choose a job role.", "job_role")
+    team_ids = {t for d in cleaned for t in d.team_ids}
+    if team_ids and len(
+        set(db.session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
+    ) != len(team_ids):
+        raise PeopleError("One of the chosen teams no longer exists. Choose again.", "teams")
+    return cleaned

@@ -1,0 +1,11 @@
+"""Learning a module: published content, lesson progress, quizzes, scoring and status."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import published
+
+    published.init_app(app)
