@@ -7,12 +7,12 @@ from math import prod
 import pytest
 from sqlalchemy import select
 
-from carelearn.content.loader import load_module
 from carelearn.content.guessing import (
     correct_count_distribution,
     no_reading_chance,
     no_reading_pass_probability,
 )
+from carelearn.content.loader import load_module
 from carelearn.content.quality import true_false_share
 from carelearn.content.readability import lesson_plain_text
 from carelearn.models import Module

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from carelearn import create_app
 
-from .checks import assert_no_sideways_scroll, check_page
 from ..servers import start_server, stop_server
+from .checks import assert_no_sideways_scroll, check_page
 from .conftest import DESKTOP, JOURNEY_MODULE, PHONE
 from .journey import MODULE_TITLE, expect_page
 
