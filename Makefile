@@ -19,7 +19,8 @@ $(VENV)/.installed-test: $(VENV)/.installed setup.cfg
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# axe-core for the browser tests' accessibility checks (package.json); reinstalled when the lock changes.
+# axe-core and the Nu Html Checker (vnu-jar) for the browser tests' checks (package.json);
+# reinstalled when the lock changes.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -32,16 +33,26 @@ node_modules/.installed: package.json package-lock.json
 		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' and try again." >&2; exit 1; \
 	fi
 
+# The HTML checks run the Nu Html Checker on Java: Debian's headless runtime.
+/usr/bin/java:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	else \
+		echo "The browser tests' HTML checks need Java: run 'sudo apt-get install default-jre-headless' and try again." >&2; exit 1; \
+	fi
+
 $(VENV)/.installed-bench: $(VENV)/.installed setup.cfg
 	$(BIN)/pip install --quiet -e ".[bench]"
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test node_modules/.installed /usr/bin/chromium
+install-test: $(VENV)/.installed-test /usr/bin/java node_modules/.installed /usr/bin/chromium
 
 # Demo mode: the development secret key is allowed and demo accounts are seeded. The worker
 # (emails into instance/outbox/, daily jobs) runs in the background and stops with the server.
+# Links in emails point at the port served, unless CARELEARN_BASE_URL is set.
 run: export CARELEARN_DEMO = 1
+run: export CARELEARN_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) content publish

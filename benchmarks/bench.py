@@ -644,6 +644,16 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 200,
             ),
             Page("person", "manager", "GET", f"/manage/people/{facts['person_id']}", 200),
+            Page("team", "manager", "GET", f"/manage/teams/{facts['team_id']}", 200),
+            Page(
+                "remind preview",
+                "manager",
+                "GET",
+                f"/manage/teams/{facts['team_id']}/remind-overdue",
+                200,
+            ),
+            Page("question analysis", "manager", "GET", "/manage/questions", 200),
+            Page("help (public)", None, "GET", "/help", 200),
             Page("export (whole org)", "admin", "GET", "/manage/completions.csv", 200),
         ]
         workers = server.workers()

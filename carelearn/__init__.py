@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import admin
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp
+    from .help import bp as help_bp
     from .learn.views import bp as learn_bp
     from .manage.views import bp as manage_bp
 
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(learn_bp)
     app.register_blueprint(admin.create_blueprint())
     app.register_blueprint(health_bp)
+    app.register_blueprint(help_bp)
     app.register_blueprint(manage_bp)
 
     from .cli import init_app as init_cli

@@ -94,6 +94,17 @@ def _seconds(env, name: str, default: float) -> float:
     return seconds
 
 
+def _percent(env, name: str, default: int) -> int:
+    value = env.get(name, "").strip().rstrip("%").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) <= 100:
+        raise ConfigError(
+            f"{name} must be a whole percentage from 1 to 100, such as 95, not {value!r}."
+        )
+    return int(value)
+
+
 def _worker_config(env) -> dict:
     """The background worker (`flask worker`): how it polls, claims and schedules."""
     hour = _whole_number(env, "CARELEARN_DAILY_JOBS_HOUR", 6)
@@ -123,6 +134,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Days before a due or expiry date to remind on; negative numbers are days after it.
         "REMINDER_STEPS": _steps(env.get("CARELEARN_REMINDER_STEPS", "30,7,0,-7")),
         "DIGEST_WEEKDAY": int(env.get("CARELEARN_DIGEST_WEEKDAY", "0")),  # 0 is Monday
+        # The share of required training the organisation aims to have done: a line on charts.
+        "COMPLETION_TARGET": _percent(env, "CARELEARN_COMPLETION_TARGET", 95),
         # Demo mode allows the development key; it is what `make run` uses.
         "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
         # No form needs more than the staff import's file; anything bigger is refused outright.

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from carelearn import create_app
 from carelearn.core import clock
@@ -21,29 +21,47 @@ from tests import factories
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 
 
-def _test_database_url(tmp_root: Path) -> str:
-    if not POSTGRES_URL:
-        return "sqlite:///" + str(tmp_root / "template.sqlite3")
+def _postgres_url() -> URL:
     url = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     # Every test empties the database: refuse anything that is not plainly a test database.
     if "test" not in (url.database or ""):
         raise pytest.UsageError(f"DATABASE_URL must name a test database, not {url.database!r}")
-    return url.render_as_string(hide_password=False)
+    return url
+
+
+@contextmanager
+def private_postgres_database(purpose: str):
+    """A database of its own beside the one DATABASE_URL names, so that tables another checkout
+    or another run left there, or a run at the same time, cannot break this one."""
+    url = _postgres_url()
+    name = f"{url.database}_{purpose}_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
-    """Create the schema once: a SQLite file to copy, or tables in the PostgreSQL test database."""
-    root = tmp_path_factory.mktemp("db")
-    url = _test_database_url(root)
+    """Create the schema once: a SQLite file to copy, or tables in a private PostgreSQL database."""
     from carelearn import models  # noqa: F401
 
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        _db.metadata.drop_all(conn)
-        _db.metadata.create_all(conn)
-    engine.dispose()
-    return url
+    with ExitStack() as stack:
+        if POSTGRES_URL:
+            url = stack.enter_context(private_postgres_database("run"))
+        else:
+            url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "template.sqlite3")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            _db.metadata.create_all(conn)
+        engine.dispose()
+        yield url
 
 
 def _fresh_database(template_url: str, tmp_path: Path) -> str:

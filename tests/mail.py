@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -16,6 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from carelearn.core.outbox import deliver_batch
+from tests.servers import free_port
 
 LINK = re.compile(r"https?://[^\s<>\"]+")
 
@@ -101,12 +101,6 @@ class SMTPServer:
     host: str
     port: int
     handler: Collector
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from carelearn.services.onboarding.assignments import (
 )
 from carelearn.services.onboarding.rules import apply_onboarding_rules
 from carelearn.services.people.accounts import ensure_job_roles
+from carelearn.services.training.records import sync_records
 from carelearn.services.training.status import Status
 from tests.conftest import csrf_token
 from tests.factories import answers
@@ -146,11 +147,12 @@ def test_completion_closes_assignments_and_updates_the_record(db, make, logged_i
     client.post(f"/learn/attempts/{attempt_id}", data=form)
     db.session.expire_all()
     record = db.session.scalar(select(TrainingRecord).where(TrainingRecord.user_id == person.id))
+    # The due date stays once the assignment is done: the module stays required.
     assert (record.completed_on, record.expires_on, record.score_percent, record.due_on) == (
         date(2026, 3, 1),
         date(2027, 3, 1),
         100,
-        None,
+        date(2026, 3, 31),
     )
     assert db.session.scalar(select(Assignment.completed_at)) is not None
 
@@ -180,11 +182,23 @@ def test_expired_completion_gets_a_recertification_assignment_once(app, db, make
             expires_on=date(2026, 5, 1),
         )
     )
+    # It was required: assigned, and the assignment done by that completion.
+    db.session.add(
+        Assignment(
+            user_id=person.id,
+            module_id=version.module_id,
+            due_on=date(2025, 5, 31),
+            source="manager",
+            completed_at=datetime(2025, 5, 1),
+        )
+    )
+    db.session.flush()
+    sync_records([(person.id, version.module_id)])
     db.session.commit()
     assert create_recertification_assignments(date(2026, 4, 30)) == 0  # not expired yet
     assert create_recertification_assignments(date(2026, 5, 1)) == 1
     assert create_recertification_assignments(date(2026, 5, 2)) == 0
-    assignment = db.session.scalar(select(Assignment))
+    assignment = db.session.scalar(select(Assignment).where(Assignment.source != "manager"))
     assert (assignment.source, assignment.due_on) == ("recertification", date(2026, 5, 1))
 
 
@@ -195,7 +209,7 @@ def test_learner_sees_due_dates_and_overdue(db, make, logged_in):
     assign_modules([person.id], [version.module_id], date(2026, 4, 1))
     db.session.commit()
     html = logged_in(person).get("/learn").get_data(as_text=True)
-    assert "Overdue" in html and "Due 1 Apr 2026" in html
+    assert "Overdue" in html and "Required · due 1 Apr 2026" in html
     assert Status.OVERDUE.value == "overdue"
 
 

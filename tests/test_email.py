@@ -16,12 +16,12 @@ from carelearn.extensions import db as _db
 from carelearn.models import EmailState, OutboxEmail
 from tests.mail import (
     deliver_queued_email,
-    free_port,
     outbox_messages,
     running_smtp_server,
     text_of,
     use_smtp_server,
 )
+from tests.servers import free_port
 
 MAIL_VARIABLES = [
     "CARELEARN_SMTP_HOST",

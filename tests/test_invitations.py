@@ -25,13 +25,13 @@ from carelearn.services.people.invitations import (
 from tests.conftest import CSRF_FIELD, csrf_token, login
 from tests.mail import (
     deliver_queued_email,
-    free_port,
     outbox_messages,
     password_link_in,
     running_smtp_server,
     text_of,
     use_smtp_server,
 )
+from tests.servers import free_port
 
 NEW_PASSWORD = "kind words at the desk"
 NOW = datetime(2026, 3, 2, 9, 30)

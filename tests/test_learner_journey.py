@@ -240,13 +240,15 @@ def test_module_cards_show_each_learners_own_place(db, make, logged_in):
     assert "3 of 3 lessons done" in page(logged_in(ahead), "/learn")
     assert "Go to the quiz" in page(logged_in(twin), "/learn")
     html = page(logged_in(behind), "/learn")
-    assert "0 of 3 lessons done" in html and "Due 20 Mar 2026" in html and "Start<" in html
+    assert (
+        "0 of 3 lessons done" in html and "Required · due 20 Mar 2026" in html and "Start<" in html
+    )
     assert "3 of 3" not in html and "Go to the quiz" not in html
 
     client = logged_in(behind)
     post(client, f"/learn/{version.slug}/lessons/1/complete")
     html = page(client, "/learn")
     assert "1 of 3 lessons done" in html and "Continue<" in html and "25% done" in html
-    assert "Due 20 Mar 2026" in html
+    assert "Required · due 20 Mar 2026" in html
     clock.freeze(datetime(2026, 3, 21, 9, 0))
     assert "Overdue" in page(client, "/learn")

@@ -128,17 +128,22 @@ def test_paths_pages_are_for_admins_only(make, logged_in):
 def test_audit_trail_lists_changes_newest_first_and_pages(db, make, logged_in):
     from carelearn.core.audit import record_event
 
+    version = make.module(title="Active listening", slug="active-listening")
     for n in range(55):
-        record_event("assignment.create", "module", n, people=n)
-    record_event("content.publish", "module", 1, slug="active-listening")
+        record_event(
+            "assignment.create", "module", version.module_id, people=n + 1, due_on="2027-01-05"
+        )
+    record_event(
+        "content.publish", "module", version.module_id, slug="active-listening", label="1.0"
+    )
     db.session.commit()
     client = admin_client(make, logged_in)
     html = client.get("/admin/audit").get_data(as_text=True)
     table = html[html.index("<tbody>") :]
-    assert table.index("content.publish") < table.index("assignment.create")
-    assert "Older entries" in html and "slug: active-listening" in html
+    assert table.index("published version 1.0 of Active listening") < table.index("assigned")
+    assert "Older entries" in html
     only = client.get("/admin/audit?action=content.publish").get_data(as_text=True)
-    assert "people: 3" not in only and "slug: active-listening" in only
+    assert "assigned Active listening" not in only and "of Active listening" in only
     assert logged_in(make.user()).get("/admin/audit").status_code == 403
 
 

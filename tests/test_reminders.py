@@ -88,8 +88,12 @@ def test_manager_of_the_team_above_is_told_when_the_team_has_none(app, make, db)
 
 def test_expiry_reminders(app, ward, make):
     cleaner = make.user(role="cleaner", email="rosa@example.org")
-    make.record(
-        cleaner, ward["version"], completed_on=date(2025, 8, 14), expires_on=date(2026, 8, 14)
+    make.record(  # required (assigned, so it has a due date), and completed
+        cleaner,
+        ward["version"],
+        due_on=date(2025, 8, 31),
+        completed_on=date(2025, 8, 14),
+        expires_on=date(2026, 8, 14),
     )
     run_on(date(2026, 7, 15))
     (message,) = mail_to(app, "rosa@example.org")

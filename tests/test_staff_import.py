@@ -26,7 +26,7 @@ from carelearn.services.people.staff_csv import MAX_IMPORT_BYTES, parse_date, pa
 from carelearn.services.people.staff_import import ImportRefused, apply_import, plan_import
 from carelearn.services.people.teams import team_managers
 from tests.conftest import csrf_token
-from tests.mail import outbox_messages
+from tests.mail import outbox_messages, text_of
 
 HEADER = "email,name,job role,team,start date,manager flag\n"
 
@@ -90,7 +90,8 @@ def test_a_quoted_field_may_hold_the_delimiter(teams):
     plan = plan_of(
         HEADER + '"tom@example.org","Hughes, Tom",Receptionist,"Outpatients Reception",,\n'
     )
-    assert only_row(plan).name == "Hughes, Tom"
+    row = only_row(plan)
+    assert row.cells["name"] == "Hughes, Tom" and row.name == "Tom Hughes"
 
 
 def test_header_names_ignore_case_spaces_and_underscores(teams):
@@ -470,7 +471,7 @@ def test_preview_writes_nothing_until_the_admin_confirms(db, teams, admin_client
         "/admin/import/confirm", data={"csrf_token": token, "payload": confirm_payload(html)}
     )
     assert response.status_code == 302
-    assert by_email(db, "tom@example.org").name == "Hughes, Tom"
+    assert by_email(db, "tom@example.org").name == "Tom Hughes"
     assert "Import finished: 1 new, 0 changed, 0 unchanged." in admin_client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
@@ -573,3 +574,49 @@ def test_a_file_just_over_the_limit_is_refused_clearly(db, teams, admin_client):
     response = upload(admin_client, big)
     assert response.status_code == 413
     assert "The file is too large" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names as HR files hold them, and preferred names
+
+
+def test_surname_comma_forename_is_stored_forename_first_and_the_preview_says_so(
+    app, db, teams, admin_client
+):
+    response = upload(
+        admin_client,
+        "email,name,job role,team,preferred name\n"
+        'grace@example.org,"Okafor, Grace",Nurse,Outpatients,Gracie\n'
+        'tunde@example.org,"Adeyemi, Tunde",Porter,Portering,\n',
+    )
+    html = response.get_data(as_text=True)
+    assert "Will be added as Grace Okafor (greeted as Gracie)" in html
+    assert 'Grace Okafor <span class="meta">(in the file: Okafor, Grace)</span>' in html
+    assert "Will be added as Tunde Adeyemi" in html and '<th scope="col">Preferred name' in html
+    token = csrf_token(admin_client, "/admin/import")
+    admin_client.post(
+        "/admin/import/confirm", data={"csrf_token": token, "payload": confirm_payload(html)}
+    )
+    grace, tunde = by_email(db, "grace@example.org"), by_email(db, "tunde@example.org")
+    assert (grace.name, grace.preferred_name) == ("Grace Okafor", "Gracie")
+    assert (tunde.name, tunde.preferred_name) == ("Tunde Adeyemi", None)
+    greetings = {m["To"]: text_of(m).splitlines()[0] for m in outbox_messages(app)}
+    assert greetings == {"grace@example.org": "Hello Gracie,", "tunde@example.org": "Hello Tunde,"}
+
+
+def test_a_preferred_name_is_changed_by_the_file_and_kept_when_left_blank(db, teams, make):
+    person = make.user(email="grace@example.org", name="Grace Okafor", role="nurse")
+    make.join(person, teams["Outpatients"])
+    header = "email,name,job role,team,preferred name\n"
+    row = only_row(plan_of(header + 'grace@example.org,"Okafor, Grace",Nurse,Outpatients,Gracie\n'))
+    assert row.status == "changed" and row.changes == ["preferred name: (none) → Gracie"]
+    apply_import(plan_of(header + "grace@example.org,Grace Okafor,Nurse,Outpatients,Gracie\n"))
+    assert by_email(db, "grace@example.org").preferred_name == "Gracie"
+    blank = only_row(plan_of(header + 'grace@example.org,"Okafor, Grace",Nurse,Outpatients,\n'))
+    assert blank.status == "unchanged"
+
+
+def test_names_with_more_than_one_comma_are_errors_that_say_what_to_write(teams):
+    row = only_row(plan_of(HEADER + 'tom@example.org,"Hughes, Tom, Jr",Porter,Portering,,\n'))
+    assert row.status == "error"
+    assert row.errors == ["write the name without commas, like Grace Okafor (or Okafor, Grace)."]

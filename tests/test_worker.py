@@ -24,13 +24,12 @@ from carelearn.worker import Worker
 from tests.conftest import POSTGRES_URL, csrf_token
 from tests.mail import (
     deliver_queued_email,
-    free_port,
     outbox_messages,
     running_smtp_server,
     text_of,
     use_smtp_server,
 )
-from tests.servers import server_env
+from tests.servers import free_port, server_env
 from tests.test_staff_import import confirm_payload, upload
 
 WAIT_SECONDS = 60  # the longest any test waits for real processes before it fails

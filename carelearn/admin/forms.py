@@ -19,6 +19,7 @@ from ..services.people.checks import (
     EMAIL_MAX,
     KIND_LABELS,
     NAME_MAX,
+    PREFERRED_NAME_MAX,
     TEAM_NAME_MAX,
 )
 
@@ -47,6 +48,16 @@ class PersonForm(FlaskForm):
         validators=[
             DataRequired("Enter the person's name."),
             Length(max=NAME_MAX, message=f"The name must be {NAME_MAX} characters or fewer."),
+        ],
+    )
+    preferred_name = StringField(
+        "Preferred name (optional)",
+        validators=[
+            Optional(),
+            Length(
+                max=PREFERRED_NAME_MAX,
+                message=f"The preferred name must be {PREFERRED_NAME_MAX} characters or fewer.",
+            ),
         ],
     )
     email = EmailField(
@@ -117,3 +128,25 @@ class ImportUploadForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     payload = HiddenField()
+
+
+class AuditFilterForm(Form):
+    """The filters above the audit trail (GET: no CSRF token, links can be shared)."""
+
+    person = SearchField(
+        "Person (name or email address)", validators=[Optional(), Length(max=EMAIL_MAX)]
+    )
+    action = SelectField("Kind of entry", default="")
+    team = SelectField("Team", coerce=optional_int, validate_choice=True)
+    date_from = DateField(
+        "From",
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message="Enter a real date for From, for example 2026-01-31.",
+    )
+    date_to = DateField(
+        "To (included)",
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message="Enter a real date for To, for example 2026-12-31.",
+    )

@@ -1,19 +1,20 @@
-"""Admin pages for people: the searchable list, adding, editing, deactivating."""
+"""Admin pages for people: the searchable list, adding and editing (helping them sign in and
+deactivating are in accounts.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ActionForm, form_problems
 from ..models import Team, User
 from ..services.people.accounts import ensure_job_roles
-from ..services.people.checks import PeopleError, PersonDetails
+from ..services.people.checks import PersonDetails
+from ..services.people.invitations import latest_link
 from ..services.people.people import (
     create_person,
     managed_team_ids_of,
-    set_active,
     team_ids_of,
     update_person,
     welcome_new_people,
@@ -31,8 +32,6 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/people", view_func=people_list)
     bp.add_url_rule("/people/new", view_func=new_person, methods=["GET", "POST"])
     bp.add_url_rule("/people/<int:user_id>", view_func=person, methods=["GET", "POST"])
-    bp.add_url_rule("/people/<int:user_id>/deactivate", view_func=deactivate, methods=["POST"])
-    bp.add_url_rule("/people/<int:user_id>/reactivate", view_func=reactivate, methods=["POST"])
 
 
 def index():
@@ -106,6 +105,7 @@ def _details(form: PersonForm) -> PersonDetails:
     return PersonDetails(
         email=form.email.data,
         name=form.name.data,
+        preferred_name=form.preferred_name.data,
         job_role_id=form.job_role.data,
         app_role=form.app_role.data,
         team_ids=form.teams.data or [],
@@ -127,6 +127,7 @@ def _person_page(form: PersonForm, person: User | None, general: list[str]):
         form=form,
         person=person,
         managed=managed,
+        link=latest_link(person.id) if person is not None else None,
         action_form=ActionForm(formdata=None),
         problems=problems,
     ), 422 if problems else 200
@@ -158,6 +159,7 @@ def person(user_id: int):
     form = _person_form(
         data={
             "name": person.name,
+            "preferred_name": person.preferred_name,
             "email": person.email,
             "job_role": person.job_role_id,
             "app_role": person.app_role,
@@ -177,33 +179,3 @@ def person(user_id: int):
             flash("Changes saved." if saved.result else "Nothing to change.", "success")
             return redirect(url_for("admin.person", user_id=person.id))
     return _person_page(form, person, general)
-
-
-def _set_active(user_id: int, active: bool):
-    person = get_or_404(User, user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        changed = set_active(person, active, actor_id=current_user.id)
-        db.session.commit()
-    except PeopleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        if changed and active:
-            flash(f"{person.name} has been reactivated and can log in again.", "success")
-        elif changed:
-            flash(
-                f"{person.name} has been deactivated. They can no longer log in; their "
-                "training records are kept.",
-                "success",
-            )
-    return redirect(url_for("admin.person", user_id=person.id))
-
-
-def deactivate(user_id: int):
-    return _set_active(user_id, False)
-
-
-def reactivate(user_id: int):
-    return _set_active(user_id, True)

@@ -23,6 +23,21 @@ IMPORT_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview can be confirmed for
 # The confirm form carries the file back, compressed and signed: allow for base64 growth.
 CONFIRM_MAX_BYTES = 2 * MAX_IMPORT_BYTES + 64 * 1024
 UPLOAD_MAX_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+# A file of 10,000 staff would make a page nobody reads: the preview lists the first rows, then
+# only those with an error or a change, up to a limit; the counts above it cover every row.
+PREVIEW_FIRST_ROWS = 200
+PREVIEW_MAX_ROWS = 500
+SUMMARY_MAX_ERRORS = 50
+
+
+def rows_to_show(plan) -> list:
+    shown = plan.rows[:PREVIEW_FIRST_ROWS]
+    for row in plan.rows[PREVIEW_FIRST_ROWS:]:
+        if len(shown) >= PREVIEW_MAX_ROWS:
+            break
+        if row.status in ("error", "changed"):
+            shown.append(row)
+    return shown
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -49,9 +64,15 @@ def _preview(plan, filename: str, text: str, notice: str | None = None, status: 
             {"by": current_user.id, "name": filename, "csv": text, "plan": plan.fingerprint()}
         )
     confirm = ImportConfirmForm(formdata=None, data={"payload": payload})
+    shown = rows_to_show(plan)
     return render_template(
         "admin/import_preview.html",
         plan=plan,
+        shown=shown,
+        shown_lines={r.line for r in shown},
+        first_rows=PREVIEW_FIRST_ROWS,
+        error_rows=[r for r in plan.rows if r.status == "error"],
+        summary_max=SUMMARY_MAX_ERRORS,
         filename=filename,
         confirm_form=confirm,
         upload=ImportUploadForm(formdata=None),

@@ -8,11 +8,12 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import form_problems
 from ..models import Team
-from ..services.people.checks import KIND_LABELS
+from ..services.people.checks import KIND_LABELS, TEAM_NAME_MAX
 from ..services.people.search import find_active_person
 from ..services.people.teams import (
     create_team,
     descendant_ids,
+    search_tree,
     set_team_managers,
     team_managers,
     team_tree,
@@ -36,7 +37,16 @@ def add_routes(bp: Blueprint) -> None:
 
 
 def teams():
-    return render_template("admin/teams.html", tree=team_tree(with_details=True), kinds=KIND_LABELS)
+    """The whole tree, or with `q` the teams whose name holds it."""
+    tree = team_tree(with_details=True)
+    q = " ".join(request.args.get("q", "").split())[:TEAM_NAME_MAX]
+    return render_template(
+        "admin/teams.html",
+        tree=tree,
+        q=q,
+        found=search_tree(tree, q) if q else None,
+        kinds=KIND_LABELS,
+    )
 
 
 def _parent_choices(exclude: set[int]) -> list[tuple[int | str, str]]:

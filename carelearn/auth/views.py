@@ -26,6 +26,8 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..models.people import normalise_email
 from ..services.people import invitations
+from ..services.people.accounts import record_sign_in
+from ..services.reporting.permissions import landing_endpoint
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -75,7 +77,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("learn.my_training"))
+        return redirect(url_for(landing_endpoint(current_user)))
     form = LoginForm()
     rules = (
         throttle.per_email_and_address(
@@ -101,7 +103,8 @@ def login():
             # A fresh session at login, so a session fixed before login is worth nothing.
             session.clear()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("learn.my_training"))
+            record_sign_in(user)
+            return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(user)))
     throttle.count(rules)  # a failed try (logging in never counts)
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
@@ -160,8 +163,9 @@ def set_password(token: str):
             # A fresh session, as at login.
             session.clear()
             login_user(user)
+            record_sign_in(user)
             flash("Your password is set and you are logged in.", "success")
-            return redirect(url_for("learn.my_training"))
+            return redirect(url_for(landing_endpoint(user)))
     account = db.session.get(User, link.user_id)
     response = make_response(
         render_template("auth/set_password.html", form=form, user=account, purpose=link.purpose),

@@ -27,20 +27,41 @@ MAX_REMEMBERED_FRAGMENTS = 4096
 # The session holds the raw CSRF secret (Flask-WTF's) and, beside it, that secret signed.
 _SIGNED_CSRF = "csrf_signed"
 
-STATUS_ICONS = {
-    "not started": "○",
-    "in progress": "◐",
-    "completed": "✓",
-    "expiring": "⏳",
-    "overdue": "!",
-    "expired": "✗",
+
+# Each status's icon, drawn as inline SVG in the text's colour: characters such as ⏳ come from
+# an emoji font that many computers lack (Debian's Chromium shows an empty box), and a drawing
+# looks the same everywhere. The words beside it say the same, so screen readers skip it.
+def _line(width: float = 2) -> str:
+    return f'fill="none" stroke="currentColor" stroke-width="{width:g}" stroke-linecap="round"'
+
+
+ICON_SHAPES = {
+    "not started": f'<circle cx="8" cy="8" r="5.5" {_line()}/>',
+    "in progress": f'<circle cx="8" cy="8" r="5.5" {_line()}/>'
+    '<path d="M8 2.5a5.5 5.5 0 0 0 0 11z" fill="currentColor"/>',
+    "completed": f'<path d="M3 8.5l3.2 3.2L13 4.8" {_line()} stroke-linejoin="round"/>',
+    "expiring": '<path d="M4 2h8M4 14h8M5 2.5c0 3 6 3.5 6 5.5s-6 2.5-6 5.5M11 2.5c0 3-6 3.5-6 '
+    f'5.5s6 2.5 6 5.5" {_line(1.6)} stroke-linejoin="round"/>',
+    "overdue": f'<path d="M8 2.5v7" {_line(2.4)}/>'
+    '<circle cx="8" cy="13" r="1.4" fill="currentColor"/>',
+    "expired": f'<path d="M4 4l8 8M12 4l-8 8" {_line()}/>',
 }
+
+
+def icon(name: str) -> Markup:
+    """A status icon (see ICON_SHAPES), hidden from screen readers: words always go with it."""
+    return Markup(
+        '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
+        f'focusable="false">{ICON_SHAPES[name]}</svg>'
+    )
+
+
 _STATUS_TAGS = {
     status: Markup(
-        f'<span class="tag tag--{status.replace(" ", "-")}"><span aria-hidden="true">'
-        f"{icon}</span> {status.capitalize()}</span>"
+        f'<span class="tag tag--{status.replace(" ", "-")}">{icon(status)} '
+        f"{status.capitalize()}</span>"
     )
-    for status, icon in STATUS_ICONS.items()
+    for status in ICON_SHAPES
 }
 
 
@@ -50,17 +71,25 @@ def status_tag(status) -> Markup:
     return _STATUS_TAGS[status]  # a Status is a str, so it finds its text's entry
 
 
-_NOT_ASSIGNED = Markup('<span class="meta">Not assigned</span>')
+_NOT_INCLUDED = '<td><span class="meta">Not in their training</span></td>'
 
 
 def status_cells(cells: dict, modules) -> Markup:
-    """A matrix row's table cells: each module's status tag, or "Not assigned"."""
+    """A matrix row's table cells: for each module its cell (with a `status`, maybe None, and a
+    `note`: the requirement or the date that matters), or "Not in their training"."""
     tags = _STATUS_TAGS
-    return Markup(
-        "\n      ".join(
-            f"<td>{tags[cells[m.id]] if m.id in cells else _NOT_ASSIGNED}</td>" for m in modules
-        )
-    )
+    html = []
+    for m in modules:
+        cell = cells.get(m.id)
+        if cell is None:
+            html.append(_NOT_INCLUDED)
+        elif cell.status is None:
+            html.append(f'<td><span class="meta">{escape(cell.note)}</span></td>')
+        else:
+            html.append(
+                f'<td>{tags[cell.status]}<span class="cell-note">{escape(cell.note)}</span></td>'
+            )
+    return Markup("\n      ".join(html))
 
 
 def progress_bar(percent: int, label: str) -> Markup:
@@ -81,6 +110,7 @@ def init_app(app: Flask) -> None:
         url_for=_remembering_url_for(app),
         status_tag=status_tag,
         status_cells=status_cells,
+        icon=icon,
         progress_bar=progress_bar,
         remembered=_remembering_renderer(app),
     )

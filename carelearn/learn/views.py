@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..core.database import read_only
+from ..core.dates import format_day
 from ..forms import ActionForm
 from ..services.training import learning
+from ..services.training.published import PublishedLesson
 from ..services.training.quiz import (
     QuizNotAvailable,
     find_attempt,
     open_attempt,
     parse_answers,
+    quiz_size,
     submit_attempt,
 )
 
@@ -50,7 +54,11 @@ def module(slug: str):
     version = _version_or_404(slug)
     progress = learning.module_progress(current_user, version)
     return render_template(
-        "learn/module.html", version=version, progress=progress, form=ActionForm()
+        "learn/module.html",
+        version=version,
+        progress=progress,
+        size=quiz_size(current_user, version),
+        form=ActionForm(),
     )
 
 
@@ -81,8 +89,42 @@ def complete_lesson(slug: str, position: int):
         abort(404)
     if position < len(version.lessons):
         return redirect(url_for("learn.lesson", slug=slug, position=position + 1))
-    flash("You have finished the lessons. The quiz is next.", "success")
+    # The last lesson: say where the learner really stands, never more than is true.
+    progress = learning.module_progress(current_user, version)
+    unfinished = progress.unfinished_lessons
+    if unfinished:
+        flash(_lessons_left(slug, unfinished), "info")
+        return redirect(url_for("learn.module", slug=slug))
+    if progress.quiz_open:
+        flash("You have finished the lessons. The quiz is next.", "success")
+    else:
+        completion = progress.latest_completion
+        done_on = format_day(completion.completed_on if completion else None)
+        flash(
+            f"You have read every lesson again. You completed this module on {done_on}, "
+            "so there is no quiz to take until it is due again.",
+            "info",
+        )
     return redirect(url_for("learn.module", slug=slug, _anchor="quiz"))
+
+
+def _lessons_left(slug: str, unfinished: list[tuple[int, PublishedLesson]]) -> Markup:
+    """Which lessons are not done yet ("lessons 1, 2 and 4"), with a link to the first."""
+    numbers = [str(position) for position, _ in unfinished]
+    if len(numbers) == 1:
+        which = f"lesson {numbers[0]} is"
+    else:
+        which = f"lessons {', '.join(numbers[:-1])} and {numbers[-1]} are"
+    first_position, first = unfinished[0]
+    return Markup(
+        "You have read the last lesson, but {which} not done yet, so the quiz is not open. "
+        '<a href="{url}">Go to lesson {position}: {title}</a>'
+    ).format(
+        which=which,
+        url=url_for("learn.lesson", slug=slug, position=first_position),
+        position=first_position,
+        title=first.title,
+    )
 
 
 @bp.post("/learn/<slug>/quiz")
@@ -108,7 +150,12 @@ def attempt(attempt_id: int):
         if request.method == "POST":
             flash("This attempt was already submitted; your first submission counts.", "info")
             return redirect(url_for("learn.attempt", attempt_id=attempt.id))
-        return render_template("learn/result.html", attempt=attempt, form=ActionForm())
+        next_up = (
+            learning.next_due(current_user, attempt.module_version) if attempt.passed else None
+        )
+        return render_template(
+            "learn/result.html", attempt=attempt, next_up=next_up, form=ActionForm()
+        )
 
     answers = None
     if request.method == "POST":
@@ -127,4 +174,7 @@ def attempt(attempt_id: int):
 @read_only
 def record():
     completions = learning.completion_history(current_user)
-    return render_template("learn/record.html", completions=completions)
+    reflections = learning.my_reflections(current_user, request.args.get("page", 1, type=int))
+    return render_template(
+        "learn/record.html", completions=completions, result=reflections, link_args={}
+    )

@@ -73,8 +73,14 @@ class MatrixFilterForm(Form):
 
 
 class AssignForm(FlaskForm):
+    """What to assign, to whom and by when. While the manager chooses (searching, paging,
+    checking) it is read from the query string without a CSRF token, since nothing changes;
+    the final step posts it with its token."""
+
     what = SelectField(
-        "Module or learning path", validators=[DataRequired("Choose a module or a path.")]
+        "Module or learning path",
+        validators=[DataRequired("Choose a module or a learning path.")],
+        validate_choice=False,  # checked by the service, with a message saying what to do
     )
     target = RadioField(
         "Assign to",
@@ -84,14 +90,11 @@ class AssignForm(FlaskForm):
             ("job_role", "Everyone with a job role, in the teams I manage"),
         ],
         default="people",
+        validate_choice=False,  # checked by the service, with a message saying what to do
     )
+    q = SearchField("Search by name or email", validators=[Optional()])
     people = SelectMultipleField("People", coerce=int, validate_choice=False)
     team = SelectField("Team", coerce=optional_int, validate_choice=False)
     job_role = SelectField("Job role", coerce=optional_int, validate_choice=False)
     due_on = DateField("Due date", validators=[DataRequired("Enter a due date.")])
-
-    def validate_due_on(self, field):
-        from ..core.clock import today
-
-        if field.data and field.data < today():
-            raise ValidationError("The due date cannot be in the past.")
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])

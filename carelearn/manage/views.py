@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -17,15 +18,14 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import literal, select
+from sqlalchemy import select
 
 from ..core.clock import today
 from ..core.database import read_only
 from ..core.freshness import cached
 from ..extensions import db
 from ..forms import ActionForm, module_choices
-from ..models import JobRole, LearningPath, Team, User
-from ..services.onboarding.assignments import assign_modules
+from ..models import JobRole, Team
 from ..services.onboarding.reminders import remind_now
 from ..services.reporting import person_record as people_view
 from ..services.reporting import reports
@@ -33,13 +33,21 @@ from ..services.reporting.exports import completions_csv, matrix_csv
 from ..services.reporting.permissions import (
     managed_team_ids_query,
     manager_required,
-    visible_user_ids_query,
     visible_user_or_404,
 )
+from ..services.reporting.questions import TOO_FEW, question_analysis
+from ..services.reporting.team_page import team_page
 from ..services.training.status import Status
-from .forms import AssignForm, MatrixFilterForm
+from . import charts
+from .assign import register as register_assign_pages
+from .forms import MatrixFilterForm
+from .questions import register as register_question_pages
+from .reminding import register as register_reminder_pages
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+register_assign_pages(bp)
+register_question_pages(bp)
+register_reminder_pages(bp)
 
 
 @bp.before_request
@@ -87,24 +95,38 @@ def _filter_form() -> tuple[MatrixFilterForm, reports.MatrixFilters]:
     )
 
 
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 @bp.get("/")
 @read_only
 def dashboard():
-    figures, trend = reports.dashboard(current_user)
-    return render_template("manage/dashboard.html", figures=figures, trend=trend)
+    board = reports.dashboard(current_user, _page())
+    target = current_app.config["COMPLETION_TARGET"]
+    return render_template(
+        "manage/dashboard.html",
+        board=board,
+        target=target,
+        trend_chart=charts.trend_chart(board.trend, target),
+        teams_chart=charts.teams_chart(board.teams.figures, target),
+    )
 
 
 @bp.get("/teams/<int:team_id>")
 @read_only
 def team(team_id: int):
-    chosen = reports.team_in_scope(current_user, team_id)
-    if chosen is None:
+    found = team_page(current_user, team_id, _page())
+    if found is None:
         abort(404)
+    target = current_app.config["COMPLETION_TARGET"]
     return render_template(
         "manage/team.html",
-        team=chosen,
-        summary=reports.team_figures([chosen])[0],
-        figures=reports.team_figures(reports.child_teams(chosen)),
+        page=found,
+        target=target,
+        modules_chart=charts.modules_chart(found.modules),
+        teams_chart=charts.teams_chart(found.sub_teams.figures, target),
+        segments=charts.SEGMENTS,
     )
 
 
@@ -159,8 +181,15 @@ def export_completions():
 @read_only
 def person(user_id: int):
     member = visible_user_or_404(current_user, user_id)
+    pages = {
+        name: max(request.args.get(f"{name}_page", 1, type=int) or 1, 1)
+        for name in people_view.SECTIONS
+    }
     return render_template(
-        "manage/person.html", person=member, page=people_view.person_page(member), form=ActionForm()
+        "manage/person.html",
+        person=member,
+        page=people_view.person_page(member, pages),
+        form=ActionForm(),
     )
 
 
@@ -184,76 +213,11 @@ def questions():
     module_id = request.args.get("module", type=int) or (modules[0][0] if modules else None)
     if module_id is not None and module_id not in {m for m, _ in modules}:
         abort(404)
-    stats = reports.question_analysis(current_user, module_id) if module_id else []
+    stats = question_analysis(current_user, module_id) if module_id else []
     return render_template(
-        "manage/questions.html", modules=modules, module_id=module_id, stats=stats
+        "manage/questions.html",
+        modules=modules,
+        module_id=module_id,
+        stats=stats,
+        too_few=TOO_FEW,
     )
-
-
-@bp.route("/assign", methods=["GET", "POST"])
-def assign():
-    form = AssignForm()
-    modules = module_choices()
-    paths = db.session.scalars(select(LearningPath).order_by(LearningPath.name)).all()
-    form.what.choices = [(f"module:{m}", t) for m, t in modules] + [
-        (f"path:{p.id}", f"Path: {p.name}") for p in paths
-    ]
-    teams = _scope_teams()
-    form.team.choices = [("", "Choose a team")] + [(t.id, t.name) for t in teams]
-    form.job_role.choices = [("", "Choose a job role")] + [
-        (r.id, r.name) for r in db.session.scalars(select(JobRole).order_by(JobRole.name))
-    ]
-    visible = (
-        select(User.id, User.name)
-        .where(User.id.in_(visible_user_ids_query(current_user)), User.active.is_(True))
-        .order_by(User.name)
-    )
-    form.people.choices = [tuple(row) for row in db.session.execute(visible.limit(2000))]
-    if form.validate_on_submit():
-        user_ids, problem = _assign_targets(form, {t.id for t in teams})
-        if problem:
-            getattr(form, form.target.data).errors.append(problem)
-        else:
-            kind, _, raw_id = form.what.data.partition(":")
-            if kind == "path":
-                path = db.session.get(LearningPath, int(raw_id))
-                module_ids, path_id = [s.module_id for s in path.steps], path.id
-            else:
-                module_ids, path_id = [int(raw_id)], None
-            outcome = assign_modules(
-                user_ids, module_ids, form.due_on.data, actor_id=current_user.id, path_id=path_id
-            )
-            db.session.commit()
-            flash(
-                f"Assigned: {outcome.created} new assignment(s). "
-                f"{outcome.already_assigned} were already assigned and were left as they were.",
-                "success",
-            )
-            return redirect(url_for("manage.assign"))
-    return render_template(
-        "manage/assign.html", form=form, min_date=today().isoformat()
-    ), 422 if form.errors else 200
-
-
-def _assign_targets(form: AssignForm, team_ids: set[int]) -> tuple[Sequence[int], str | None]:
-    """The people an assignment goes to, all within the manager's scope, or what to fix."""
-    if form.target.data == "people":
-        allowed = {pid for pid, _ in form.people.choices}
-        chosen = [p for p in form.people.data if p in allowed]
-        return (chosen, None) if chosen else ([], "Choose at least one person.")
-    query = select(User.id).where(User.active.is_(True))
-    if form.target.data == "team":
-        if form.team.data not in team_ids:
-            return [], "Choose one of your teams."
-        query = query.where(
-            User.id.in_(visible_user_ids_query(current_user, select(literal(form.team.data))))
-        )
-    else:
-        if not form.job_role.data:
-            return [], "Choose a job role."
-        query = query.where(
-            User.id.in_(visible_user_ids_query(current_user)),
-            User.job_role_id == form.job_role.data,
-        )
-    ids = db.session.scalars(query).all()
-    return (ids, None) if ids else ([], "Nobody in your teams matches that.")

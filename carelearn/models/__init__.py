@@ -14,6 +14,7 @@ from .content import Lesson, Module, ModuleVersion, Option, Question
 from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
+from .site import HelpPage
 from .versions import TeamVersion
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BackgroundJob",
     "Completion",
     "EmailState",
+    "HelpPage",
     "JobRole",
     "JobState",
     "Lesson",

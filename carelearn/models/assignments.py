@@ -100,7 +100,8 @@ class TrainingRecord(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id"))
-    due_on: Mapped[date | None] = mapped_column(Date)  # of the earliest open assignment
+    # Of the earliest open assignment; once all are done, of the latest (so: required).
+    due_on: Mapped[date | None] = mapped_column(Date)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_on: Mapped[date | None] = mapped_column(Date)  # of the latest completion
     expires_on: Mapped[date | None] = mapped_column(Date)

@@ -57,12 +57,16 @@ class User(UserMixin, Model):
     # Stored lower-cased (see the validator), so the unique index is case-insensitive in effect.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # What they like to be called ("Gracie"): greetings use it (see greeting_name).
+    preferred_name: Mapped[str | None] = mapped_column(String(60))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id"), index=True)
     app_role: Mapped[str] = mapped_column(String(16), default=AppRole.LEARNER)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     start_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set at each successful login. Not one of the details cached pages show (models/versions.py).
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     job_role: Mapped[JobRole] = relationship(lazy="joined")
 
@@ -101,8 +105,30 @@ class User(UserMixin, Model):
         return self.app_role == AppRole.ADMIN
 
     @property
+    def greeting_name(self) -> str:
+        """The name every greeting uses: "Hello Grace,". Their preferred name if they have
+        one, else the first word of their name; a name left as "Okafor, Grace" gives "Grace".
+        Never ends in a comma, and never empty."""
+        return greeting_name(self.name, self.preferred_name)
+
+    @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else self.name
+        return self.greeting_name
+
+
+def greeting_name(name: str | None, preferred_name: str | None = None) -> str:
+    """See User.greeting_name."""
+    if preferred := _words(preferred_name):
+        return " ".join(preferred)
+    # "Okafor, Grace", as HR files often hold names: the forename is after the comma.
+    for part in ((name or "").rpartition(",")[2], name):
+        if words := _words(part):
+            return words[0]
+    return "there"
+
+
+def _words(text: str | None) -> list[str]:
+    return [w for w in (w.strip(",;") for w in (text or "").split()) if w]
 
 
 def normalise_email(value: str) -> str:

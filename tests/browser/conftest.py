@@ -23,6 +23,7 @@ from carelearn.models import AppRole, JobRole, Option, User
 
 from ..servers import flask_command, server_env, start_server, stop_server
 from .checks import axe_source
+from .html_check import HtmlPages
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,6 +42,21 @@ JOURNEY_MODULE = "active-listening"
 PASSWORD = "browser-test-password"  # only ever used against the throwaway test server
 
 _numbers = itertools.count(1)
+HTML_PAGES = HtmlPages()  # every page any browser context is sent, checked at the end
+
+
+@pytest.fixture(scope="session", autouse=True)
+def valid_html(tmp_path_factory):
+    """After the last browser test: the W3C's Nu Html Checker finds no error in any page the
+    browser tests saw (see html_check.py)."""
+    yield HTML_PAGES
+    problems = HTML_PAGES.problems(tmp_path_factory.mktemp("checked-html"))
+    if problems:
+        pytest.fail(
+            f"The Nu Html Checker found {len(problems)} error(s) in the pages the browser tests "
+            "saw:\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -136,6 +152,7 @@ def browser():
 def _context(browser, **options):
     context = browser.new_context(locale="en-GB", timezone_id="Europe/London", **options)
     context.set_default_timeout(10_000)
+    HTML_PAGES.watch(context)
     if options.get("java_script_enabled", True):
         # axe-core ready in every page, for the checks; Chromium then compiles it only once.
         context.add_init_script(script=axe_source())

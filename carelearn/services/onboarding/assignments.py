@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, exists, select, tuple_
@@ -16,15 +16,18 @@ from ...extensions import db
 from ...models import (
     Assignment,
     Completion,
+    TrainingRecord,
     User,
 )
 from ..training.records import sync_records
+from ..training.requirement import required_sql
 
 
 @dataclass
 class AssignOutcome:
     created: int
     already_assigned: int
+    people: set[int] = field(default_factory=set)  # who got at least one new assignment
 
 
 def assign_modules(
@@ -35,9 +38,11 @@ def assign_modules(
     source: str = "manager",
     actor_id: int | None = None,
     path_id: int | None = None,
+    target: dict[str, int | list[int]] | None = None,
 ) -> AssignOutcome:
     """Assign each module to each person, unless they already have it open (then nothing
-    changes)."""
+    changes). `target` says for the audit trail whom it was aimed at: {"team_id": 3},
+    {"job_role_id": 2} or {"user_ids": [7]}."""
     user_ids = sorted(set(user_ids))
     pairs = [(u, m) for u in user_ids for m in module_ids]
     if not pairs:
@@ -78,19 +83,28 @@ def assign_modules(
             modules=module_ids,
             people=len({u for u, _ in new_pairs}),
             path_id=path_id,
+            **(target or {}),
         )
-    return AssignOutcome(len(new_pairs), len(pairs) - len(new_pairs))
+    return AssignOutcome(len(new_pairs), len(pairs) - len(new_pairs), {u for u, _ in new_pairs})
 
 
 def create_recertification_assignments(on: date | None = None) -> int:
-    """Assign a module again to everyone whose latest completion of it has expired, due on the
-    expiry date. Running it again creates nothing more."""
+    """Assign a required module again to everyone whose latest completion of it has expired,
+    due on the expiry date (optional training is left to expire). Running it again creates
+    nothing more."""
     on = on or today()
     newer = aliased(Completion)
     rows = db.session.execute(
         select(Completion.user_id, Completion.module_id, Completion.expires_on)
         .join(User, User.id == Completion.user_id)
-        .where(User.active.is_(True), Completion.expires_on <= on)
+        .join(
+            TrainingRecord,
+            and_(
+                TrainingRecord.user_id == Completion.user_id,
+                TrainingRecord.module_id == Completion.module_id,
+            ),
+        )
+        .where(User.active.is_(True), Completion.expires_on <= on, required_sql(TrainingRecord))
         .where(
             ~exists().where(
                 and_(

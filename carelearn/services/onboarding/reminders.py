@@ -10,11 +10,12 @@ sends nothing twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 
 from ...core.clock import today
 from ...core.dates import format_day
@@ -33,6 +34,7 @@ from ...models import (
     User,
 )
 from ..reporting.permissions import visible_user_ids_query
+from ..training.requirement import required_sql
 from ..training.status import Status, status_sql
 
 DIGEST_LINES = 40
@@ -75,7 +77,9 @@ def due_items(on: date, steps: list[int]) -> list[DueItem]:
             or_(
                 and_(TrainingRecord.completed_on.is_(None), TrainingRecord.due_on.in_(dates)),
                 and_(
-                    TrainingRecord.completed_on.is_not(None), TrainingRecord.expires_on.in_(dates)
+                    TrainingRecord.completed_on.is_not(None),
+                    TrainingRecord.expires_on.in_(dates),
+                    required_sql(TrainingRecord),  # optional training expires unremarked
                 ),
             )
         )
@@ -119,13 +123,36 @@ def _already_sent(user_ids: set[int]) -> set[tuple[int, str]]:
     }
 
 
-def _queue_reminder(person: User, subject: str, lines: list[str], link: str) -> None:
-    body = (
-        f"Hello {person.first_name},\n\n"
+# Who sends each kind of reminder and why: said straight after the greeting.
+FROM_WHOM = "Your organisation uses CareLearn for staff training."
+WHY_LEARNER = "You are getting this reminder because some of your training is due, soonest first:"
+WHY_ESCALATION = (
+    "You are getting this because training is overdue for people in a team you manage, "
+    "soonest first:"
+)
+WHY_DIGEST = (
+    "This is your weekly summary of training overdue or expiring in the teams you manage, "
+    "soonest first:"
+)
+WHY_MANUAL = "{manager} asked CareLearn to remind you about the training you have still to do:"
+SIGN_OFF = (
+    "This email was sent automatically by CareLearn for your organisation: replies are not "
+    "read. If you have a question about your training, ask your manager."
+)
+
+
+def reminder_body(person: User, why: str, lines: list[str], link: str) -> str:
+    """A reminder's text: a greeting, who sends it and why, the items (already in date order),
+    a link, and what to do with questions."""
+    return (
+        f"Hello {person.first_name},\n\n{FROM_WHOM} {why}\n\n"
         + "\n".join(f"- {line}" for line in lines)
-        + f"\n\nOpen CareLearn: {link}\n\nThis is an automatic reminder from CareLearn.\n"
+        + f"\n\nOpen CareLearn: {link}\n\n{SIGN_OFF}\n"
     )
-    send_email(person.email, subject, body)
+
+
+def _queue_reminder(person: User, subject: str, why: str, lines: list[str], link: str) -> None:
+    send_email(person.email, subject, reminder_body(person, why, lines, link))
 
 
 def send_reminders(on: date | None = None) -> ReminderRun:
@@ -141,7 +168,7 @@ def send_reminders(on: date | None = None) -> ReminderRun:
     }
 
     by_person: dict[int, list[DueItem]] = defaultdict(list)
-    for item in items:
+    for item in sorted(items, key=lambda i: (i.on, titles.get(i.module_id, ""))):
         if (item.user_id, item.key) not in sent:
             by_person[item.user_id].append(item)
     escalate: list[DueItem] = []
@@ -149,7 +176,11 @@ def send_reminders(on: date | None = None) -> ReminderRun:
         person = people[user_id]
         lines = [describe(i, titles.get(i.module_id, "A module")) for i in new_items]
         _queue_reminder(
-            person, "Your CareLearn training: what is due", lines, absolute_url("learn.my_training")
+            person,
+            "Your CareLearn training: what is due",
+            WHY_LEARNER,
+            lines,
+            absolute_url("learn.my_training"),
         )
         run.learner_emails += 1
         db.session.add_all(
@@ -201,9 +232,14 @@ def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, s
     emails = 0
     for manager_id, manager_items in per_manager.items():
         manager = managers.get(manager_id)
-        fresh = [
-            i for i in manager_items if (manager_id, f"escalation:{i.user_id}:{i.key}") not in sent
-        ]
+        fresh = sorted(
+            (
+                i
+                for i in manager_items
+                if (manager_id, f"escalation:{i.user_id}:{i.key}") not in sent
+            ),
+            key=lambda i: (i.on, people[i.user_id].name),
+        )
         if manager is None or not fresh:
             continue
         lines = [
@@ -213,6 +249,7 @@ def _escalate(items: list[DueItem], people: dict[int, User], titles: dict[int, s
         _queue_reminder(
             manager,
             "CareLearn: training overdue in your team",
+            WHY_ESCALATION,
             lines,
             absolute_url("manage.matrix", status=Status.OVERDUE.value),
         )
@@ -242,32 +279,40 @@ def _queue_digests(on: date, titles: dict[int, str]) -> int:
     ).all()
     done = {u for u, k in _already_sent({m.id for m in managers}) if k == key}
     status = status_sql(TrainingRecord, on)
+    # The date that matters: when overdue training was due, when expiring training expires.
+    when = case(
+        (status == Status.OVERDUE.value, TrainingRecord.due_on), else_=TrainingRecord.expires_on
+    )
     queued = 0
     for manager in managers:
         if manager.id in done:
             continue
         rows = db.session.execute(
-            select(User.name, TrainingRecord.module_id, status)
+            select(User.name, TrainingRecord.module_id, status, when)
             .join(User, User.id == TrainingRecord.user_id)
             .where(
                 User.id.in_(visible_user_ids_query(manager)),
                 User.active.is_(True),
+                required_sql(TrainingRecord),
                 status.in_([Status.OVERDUE.value, Status.EXPIRING.value]),
             )
-            .order_by(status.desc(), User.name)
+            .order_by(when, User.name)
         ).all()
         overdue = sum(1 for r in rows if r[2] == Status.OVERDUE.value)
         expiring = len(rows) - overdue
         lines = [f"{overdue} overdue and {expiring} expiring within 30 days across your teams."]
         lines += [
-            f"{name} – {titles.get(module_id, 'A module')}: {state}"
-            for name, module_id, state in rows[:DIGEST_LINES]
+            f"{name} – {titles.get(module_id, 'A module')}: "
+            + ("overdue since " if state == Status.OVERDUE.value else "expires ")
+            + format_day(day)
+            for name, module_id, state, day in rows[:DIGEST_LINES]
         ]
         if len(rows) > DIGEST_LINES:
             lines.append(f"…and {len(rows) - DIGEST_LINES} more: see the full list in CareLearn.")
         _queue_reminder(
             manager,
             f"CareLearn weekly summary: {overdue} overdue, {expiring} expiring",
+            WHY_DIGEST,
             lines,
             absolute_url("manage.dashboard"),
         )
@@ -277,51 +322,90 @@ def _queue_digests(on: date, titles: dict[int, str]) -> int:
     return queued
 
 
-def remind_now(person: User, actor_id: int) -> str | None:
-    """A manager's "send a reminder" for everything the person has open; once a day at most.
+OPEN_STATES = (
+    Status.NOT_STARTED,
+    Status.IN_PROGRESS,
+    Status.OVERDUE,
+    Status.EXPIRING,
+    Status.EXPIRED,
+)
+MANUAL_SUBJECT = "A reminder about your CareLearn training"
 
-    Returns what to tell the manager when nothing was queued, else None.
-    """
-    on = today()
-    key = f"manual:{on.isoformat()}"
-    if (person.id, key) in _already_sent({person.id}):
-        return "A reminder already went to them today."
+
+def manual_reminder_lines(person_ids: Collection[int], on: date) -> dict[int, list[str]]:
+    """person -> a line for each piece of required training they have still to do, by the date
+    that matters (due, or expiry), soonest first: one query for any number of people."""
     status = status_sql(TrainingRecord, on)
     titles = _titles()
-    open_items = db.session.execute(
-        select(TrainingRecord.module_id, TrainingRecord.due_on, status).where(
-            TrainingRecord.user_id == person.id,
-            status.in_(
-                [
-                    Status.NOT_STARTED.value,
-                    Status.IN_PROGRESS.value,
-                    Status.OVERDUE.value,
-                    Status.EXPIRING.value,
-                    Status.EXPIRED.value,
-                ]
-            ),
+    rows = db.session.execute(
+        select(
+            TrainingRecord.user_id,
+            TrainingRecord.module_id,
+            TrainingRecord.due_on,
+            TrainingRecord.expires_on,
+            status,
+        ).where(
+            TrainingRecord.user_id.in_(person_ids),
+            required_sql(TrainingRecord),
+            status.in_([s.value for s in OPEN_STATES]),
         )
     ).all()
-    if not person.active or not open_items:
-        return "They have nothing open to be reminded about."
-    lines = [
-        f"{titles.get(m, 'A module')}: {state}" + (f", due {format_day(due)}" if due else "")
-        for m, due, state in open_items
-    ]
-    _queue_reminder(
-        person,
-        "A reminder about your CareLearn training",
-        lines,
-        absolute_url("learn.my_training"),
-    )
+    items: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    for user_id, module_id, due, expires, state in rows:
+        title = titles.get(module_id, "A module")
+        if state == Status.EXPIRING.value:
+            when, line = expires, f"{title}: expires {format_day(expires)}; renew it before then"
+        elif state == Status.EXPIRED.value:
+            when, line = expires, f"{title}: expired on {format_day(expires)}; take it again"
+        else:
+            when, line = due, f"{title}: {state}, due {format_day(due)}"
+        items[user_id].append((when or on, line))
+    return {user_id: [line for _, line in sorted(found)] for user_id, found in items.items()}
+
+
+def manual_reminder_text(person: User, manager_name: str | None, lines: list[str]) -> str:
+    """The text of the reminder a manager sends: what the preview shows, and what is sent."""
+    why = WHY_MANUAL.format(manager=manager_name or "Your manager")
+    return reminder_body(person, why, lines, absolute_url("learn.my_training"))
+
+
+def manual_reminder_key(on: date) -> str:
+    return f"manual:{on.isoformat()}"
+
+
+def reminded_today(person_ids: Collection[int], on: date) -> set[int]:
+    """Who has had a reminder from a manager today: nobody gets more than one a day."""
+    key = manual_reminder_key(on)
+    return {user_id for user_id, k in _already_sent(set(person_ids)) if k == key}
+
+
+def queue_manual_reminder(person: User, manager_name: str | None, lines: list[str], on: date):
+    """Queue one manager's reminder and note it, so no second one goes today."""
+    send_email(person.email, MANUAL_SUBJECT, manual_reminder_text(person, manager_name, lines))
     db.session.add(
         SentReminder(
             user_id=person.id,
-            key=key,
+            key=manual_reminder_key(on),
             kind="manual",
             summary=f"Reminder sent by a manager: {len(lines)} item(s) open",
         )
     )
+
+
+def remind_now(person: User, actor_id: int) -> str | None:
+    """A manager's "send a reminder" for the required training the person has still to do;
+    once a day at most.
+
+    Returns what to tell the manager when nothing was queued, else None.
+    """
+    on = today()
+    if reminded_today({person.id}, on):
+        return "A reminder already went to them today."
+    lines = manual_reminder_lines({person.id}, on).get(person.id)
+    if not person.active or not lines:
+        return "They have nothing open to be reminded about."
+    actor = db.session.get(User, actor_id)
+    queue_manual_reminder(person, actor.name if actor else None, lines, on)
     from ...core.audit import record_event
 
     record_event("reminder.manual", "user", person.id, actor_id=actor_id, items=len(lines))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ...content.roles import JOB_ROLES
 from ...core.audit import record_event
+from ...core.clock import utcnow
 from ...extensions import db
 from ...models import AppRole, JobRole, User
 from ...models.people import normalise_email
@@ -33,6 +34,13 @@ def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     return None
+
+
+def record_sign_in(user: User) -> None:
+    """Note that the person has just signed in, for admins to see; commits. Cached pages do
+    not show it, so it leaves them as they are (see models/versions.py)."""
+    user.last_signed_in_at = utcnow()
+    db.session.commit()
 
 
 def create_admin_account(email: str, name: str, password: str) -> User:

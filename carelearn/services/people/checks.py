@@ -15,8 +15,10 @@ from ...models import AppRole, JobRole, Team, TeamKind, User
 from ...models.people import normalise_email
 
 NAME_MAX = 120
+PREFERRED_NAME_MAX = 60
 EMAIL_MAX = 254
 TEAM_NAME_MAX = 120
+PREFERRED_NAME_MAX = 60
 PEOPLE_PER_PAGE = 50
 
 # Higher in the tree first: a team may only sit below a kind that ranks above its own.
@@ -59,12 +61,41 @@ def clean_email(value: str | None) -> str:
     return normalise_email(checked.normalized)
 
 
+def forename_first(value: str) -> str:
+    """ "Okafor, Grace" (as HR files often hold names) as "Grace Okafor"; any other name as it
+    is. Only a name with one comma, and words on both sides of it, is turned round."""
+    surname, comma, forenames = value.partition(",")
+    if not comma or "," in forenames or not surname.strip() or not forenames.strip():
+        return value
+    return f"{forenames.strip()} {surname.strip()}"
+
+
 def clean_name(value: str | None) -> str:
-    value = " ".join((value or "").split())
-    if not value:
+    """The name as it is stored: spaces tidied, forename first (see forename_first)."""
+    value = forename_first(" ".join((value or "").split()))
+    if not value.strip(" ,"):
         raise PeopleError("Enter the person's name.", "name")
+    if "," in value:
+        raise PeopleError(
+            "Write the name without commas, like Grace Okafor (or Okafor, Grace).", "name"
+        )
     if len(value) > NAME_MAX:
         raise PeopleError(f"The name must be {NAME_MAX} characters or fewer.", "name")
+    return value
+
+
+def clean_preferred_name(value: str | None) -> str | None:
+    """What the person likes to be called, or None when left blank."""
+    value = " ".join((value or "").split()).strip(" ,")
+    if not value:
+        return None
+    if "," in value:
+        raise PeopleError("Write the preferred name without commas, like Gracie.", "preferred_name")
+    if len(value) > PREFERRED_NAME_MAX:
+        raise PeopleError(
+            f"The preferred name must be {PREFERRED_NAME_MAX} characters or fewer.",
+            "preferred_name",
+        )
     return value
 
 
@@ -85,6 +116,7 @@ class PersonDetails:
     app_role: str = AppRole.LEARNER.value
     team_ids: Sequence[int] = field(default_factory=list)
     start_date: date | None = None
+    preferred_name: str | None = None
 
 
 def checked_details(batch: list[tuple[User | None, PersonDetails]]) -> list[PersonDetails]:
@@ -100,6 +132,7 @@ def checked_details(batch: list[tuple[User | None, PersonDetails]]) -> list[Pers
                 app_role=details.app_role,
                 team_ids=sorted(set(details.team_ids)),
                 start_date=details.start_date,
+                preferred_name=clean_preferred_name(details.preferred_name),
             )
         )
         if details.app_role not in APP_ROLE_LABELS:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import render_template
 from sqlalchemy import select, update
@@ -127,6 +128,18 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         logger.info("Password reset asked for an address with no active account")
         return
+    send_password_reset(user)
+
+
+def send_password_reset(user: User, sent_by: User | None = None) -> bool:
+    """Queue an email to an active person with a link to choose a new password (valid for an
+    hour): asked for by the person themselves, or sent by an admin helping them (`sent_by`,
+    named in the email and the audit trail). Commits. Returns False, queueing nothing, for a
+    deactivated person."""
+    if not user.active:
+        return False
+    if sent_by is not None and sent_by.id == user.id:
+        sent_by = None
     raw, _token = issue_token(user, RESET)
     body = render_template(
         "auth/email/password_reset.txt",
@@ -134,10 +147,40 @@ def request_password_reset(email: str) -> None:
         link=password_link(raw),
         forgot_link=absolute_url("auth.forgot_password"),
         minutes=int(RESET_LIFETIME.total_seconds() // 60),
+        sent_by=sent_by,
     )
     send_email(user.email, "Reset your CareLearn password", body)
-    record_event("user.password_reset_sent", "user", user.id, actor_id=user.id)
+    record_event(
+        "user.password_reset_sent", "user", user.id, actor_id=sent_by.id if sent_by else user.id
+    )
     db.session.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class LinkSent:
+    """The latest password link sent to someone, for an admin helping them sign in."""
+
+    purpose: str  # INVITE or RESET
+    sent_at: datetime
+    expires_at: datetime
+    state: str  # "open", "used" or "expired"
+
+
+def latest_link(user_id: int) -> LinkSent | None:
+    token = db.session.scalar(
+        select(AuthToken)
+        .where(AuthToken.user_id == user_id)
+        .order_by(AuthToken.created_at.desc(), AuthToken.id.desc())
+        .limit(1)
+    )
+    if token is None:
+        return None
+    if token.used_at is not None:
+        state = "used"
+    else:
+        state = "expired" if utcnow() >= token.expires_at else "open"
+    return LinkSent(token.purpose, token.created_at, token.expires_at, state)
 
 
 def find_token(raw_token: str) -> AuthToken:

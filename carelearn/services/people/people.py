@@ -57,6 +57,7 @@ def create_people(batch: list[PersonDetails], actor_id: int | None = None) -> li
         User(
             email=d.email,
             name=d.name,
+            preferred_name=d.preferred_name,
             job_role_id=d.job_role_id,
             app_role=d.app_role,
             active=True,
@@ -74,6 +75,7 @@ def create_people(batch: list[PersonDetails], actor_id: int | None = None) -> li
             actor_id=actor_id,
             email=user.email,
             name=user.name,
+            preferred_name=user.preferred_name,
             job_role_id=user.job_role_id,
             app_role=user.app_role,
             start_date=_plain(user.start_date),
@@ -98,6 +100,8 @@ def person_changes(
         changes["email"] = (user.email, details.email)
     if user.name != details.name:
         changes["name"] = (user.name, details.name)
+    if user.preferred_name != details.preferred_name:
+        changes["preferred_name"] = (user.preferred_name, details.preferred_name)
     if user.job_role_id != details.job_role_id:
         changes["job_role_id"] = (user.job_role_id, details.job_role_id)
     if user.app_role != details.app_role:
@@ -141,6 +145,7 @@ def update_people(
             continue
         user.email = details.email
         user.name = details.name
+        user.preferred_name = details.preferred_name
         user.job_role_id = details.job_role_id
         user.start_date = details.start_date
         plain = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, or_, select
 
@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import JobRole, Team, TeamMembership, User
 from ...models.people import normalise_email
 from ..reporting.permissions import team_subtree
+from ..reporting.training_summary import TrainingSummary, training_summaries
 from .checks import PEOPLE_PER_PAGE
 
 
@@ -28,6 +29,7 @@ class PeoplePage:
     page: int
     pages: int
     per_page: int
+    training: dict[int, TrainingSummary] = field(default_factory=dict)
 
     @property
     def first_number(self) -> int:
@@ -67,9 +69,11 @@ def _people_query(filters: PeopleFilters) -> Select:
 def search_people(
     filters: PeopleFilters, page: int = 1, per_page: int = PEOPLE_PER_PAGE
 ) -> PeoplePage:
-    """One page of people matching the filters, by name, each with their teams.
+    """One page of people matching the filters, by name, each with their teams and where they
+    stand on their training.
 
-    Three queries, however many people there are: a count, the page, and the page's teams."""
+    Four queries, however many people there are: a count, the page, the page's teams and the
+    page's training."""
     query = _people_query(filters)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     pages = max(1, -(-total // per_page))
@@ -91,7 +95,8 @@ def search_people(
         )
         for user_id, team in rows:
             teams[user_id].append(team)
-    return PeoplePage([(p, teams[p.id]) for p in people], total, page, pages, per_page)
+    training = training_summaries(list(teams)) if people else {}
+    return PeoplePage([(p, teams[p.id]) for p in people], total, page, pages, per_page, training)
 
 
 def find_active_person(email: str) -> User | None:

@@ -14,6 +14,7 @@ MAX_IMPORT_BYTES = 1024 * 1024  # 1 MB: about 10,000 staff
 COLUMNS = {
     "email": ("email", "email address", "e mail"),
     "name": ("name", "full name"),
+    "preferred_name": ("preferred name", "known as"),
     "job_role": ("job role",),
     "team": ("team", "team name"),
     "start_date": ("start date",),
@@ -23,6 +24,7 @@ REQUIRED_COLUMNS = ("email", "name", "job_role", "team")
 COLUMN_TITLES = {
     "email": "email",
     "name": "name",
+    "preferred_name": "preferred name",
     "job_role": "job role",
     "team": "team",
     "start_date": "start date",
@@ -105,7 +107,8 @@ def parse_staff_csv(data: bytes | str) -> ParsedFile:
         parsed.problems.append(
             "The first row must name the columns. Missing: "
             + ", ".join(missing)
-            + ". Expected: email, name, job role, team, start date, manager flag."
+            + ". Expected: email, name, job role, team, and if you like start date, manager flag, "
+            "preferred name."
         )
         return parsed
     for number, record in enumerate(body, start=2):

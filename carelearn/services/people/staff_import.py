@@ -26,7 +26,7 @@ from ...core.database import chunked
 from ...extensions import db
 from ...models import AppRole, JobRole, Team, TeamManager, TeamMembership, User
 from .accounts import ensure_job_roles
-from .checks import PeopleError, PersonDetails, clean_email, clean_name
+from .checks import PeopleError, PersonDetails, clean_email, clean_name, clean_preferred_name
 from .people import create_people, set_manager_flags, update_people, welcome_new_people
 from .staff_csv import (
     ParsedFile,
@@ -55,13 +55,12 @@ class RowPlan:
     name: str
     status: str = UNCHANGED
     errors: list[str] = field(default_factory=list)
-    changes: list[str] = field(
-        default_factory=list
-    )  # readable: "name: Tom Hughes → Tom Hughes-Ali"
+    changes: list[str] = field(default_factory=list)  # "name: Tom Hughes → Tom Hughes-Ali"
     notes: list[str] = field(default_factory=list)
     job_role: JobRole | None = None
     team: Team | None = None
     start_date: date | None = None
+    preferred_name: str | None = None
     manager: bool = False
     user: User | None = None
     cells: dict[str, str] = field(default_factory=dict)  # as typed in the file
@@ -211,10 +210,14 @@ def _check_row(
             row.email = clean_email(raw_email)
         except PeopleError:
             row.errors.append(f"bad email {raw_email!r}")
-    try:
+    try:  # the name as it will be stored: "Okafor, Grace" becomes "Grace Okafor"
         row.name = clean_name(cells.get("name"))
     except PeopleError as error:
-        row.errors.append("missing name" if not cells.get("name") else str(error).lower())
+        row.errors.append("missing name" if not cells.get("name") else _lower_first(str(error)))
+    try:
+        row.preferred_name = clean_preferred_name(cells.get("preferred_name"))
+    except PeopleError as error:
+        row.errors.append(_lower_first(str(error)))
     role_text = cells.get("job_role", "")
     if not role_text:
         row.errors.append("missing job role")
@@ -243,6 +246,10 @@ def _check_row(
     return row
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _fmt(value) -> str:
     if value is None or value == "":
         return "(none)"
@@ -264,6 +271,8 @@ def _describe_changes(row: RowPlan, user: User, member_of: set[int], managing: s
     changes = []
     if user.name != row.name:
         changes.append(f"name: {user.name} → {row.name}")
+    if row.preferred_name is not None and user.preferred_name != row.preferred_name:
+        changes.append(f"preferred name: {_fmt(user.preferred_name)} → {row.preferred_name}")
     if user.job_role_id != job_role.id:
         changes.append(f"job role: {user.job_role.name} → {job_role.name}")
     if member_of != {team.id}:
@@ -334,6 +343,7 @@ def apply_import(
                     app_role=AppRole.LEARNER.value,
                     team_ids=[row.found_team.id],
                     start_date=row.start_date,
+                    preferred_name=row.preferred_name,
                 )
                 for row in new_rows
             ],
@@ -351,6 +361,7 @@ def apply_import(
                         app_role=user.app_role,
                         team_ids=[row.found_team.id],
                         start_date=row.start_date or user.start_date,
+                        preferred_name=row.preferred_name or user.preferred_name,
                     ),
                 )
                 for user, row in zip(updated, changed_rows, strict=True)

@@ -82,6 +82,20 @@ def flatten_tree(roots: list[TeamNode]) -> list[TeamNode]:
     return order
 
 
+def search_tree(roots: list[TeamNode], q: str) -> list[tuple[TeamNode, list[str]]]:
+    """The teams whose name holds `q` (any capitals), in page order, each with the names of
+    the teams it sits inside, outermost first."""
+    needle = " ".join(q.split()).lower()
+    found: list[tuple[TeamNode, list[str]]] = []
+    stack: list[tuple[TeamNode, list[str]]] = [(r, []) for r in reversed(roots)]
+    while stack:
+        node, above = stack.pop()
+        if needle in node.team.name.lower():
+            found.append((node, above))
+        stack.extend((child, [*above, node.team.name]) for child in reversed(node.children))
+    return found
+
+
 def descendant_ids(team_id: int) -> set[int]:
     """The team's id and the ids of every team nested below it."""
     return set(db.session.scalars(team_subtree(select(Team.id).where(Team.id == team_id))))

@@ -12,7 +12,10 @@ from sqlalchemy import select
 from ...core.clock import today
 from ...extensions import db
 from ...models import JobRole, ModuleVersion, TrainingRecord, User
-from ..training.status import status_sql
+from ..training import published
+from ..training.requirement import Requirement, is_required
+from ..training.status import Status, status_sql
+from .cells import OPTIONAL_UNTOUCHED, csv_text, record_cell
 from .reports import MatrixFilters, matrix_modules, matrix_people_query
 
 BATCH = 1000
@@ -47,7 +50,8 @@ def _iso(value: date | None) -> str:
 
 
 def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> Iterator[str]:
-    """One row per person and module they have a record for, with status, dates and score."""
+    """One row per person and module they have a record for: required or optional (only
+    required training counts in the figures), status, dates and score."""
     on = on or today()
     people = matrix_people_query(viewer, filters, on).subquery()
     modules = {m.id: m for m in matrix_modules(filters)}
@@ -87,11 +91,13 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         rows = db.session.execute(query.execution_options(yield_per=BATCH))
         safe_titles = {module_id: safe_cell(title) for module_id, title in titles.items()}
         for name, email, role, module_id, state, due, started, done, expires, score, label in rows:
+            required = is_required(due_on=due)
             yield [
                 safe_cell(name),
                 safe_cell(email),
                 safe_cell(role),
                 safe_titles.get(module_id, ""),
+                (Requirement.REQUIRED if required else Requirement.OPTIONAL).value,
                 state,
                 _iso(due),
                 _iso(started.date() if started else None),
@@ -106,6 +112,7 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         "Email",
         "Job role",
         "Module",
+        "Required",
         "Status",
         "Due",
         "Started",
@@ -118,7 +125,8 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
 
 
 def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> Iterator[str]:
-    """The staff × module matrix: one row per person, one status column per module."""
+    """The staff × module matrix: one row per person, one column per module, saying what the
+    page's cell says."""
     on = on or today()
     people = matrix_people_query(viewer, filters, on).subquery()
     modules = matrix_modules(filters)
@@ -137,8 +145,12 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
             people.c.name,
             people.c.email,
             JobRole.name,
+            JobRole.slug,
             TrainingRecord.module_id,
             status_sql(TrainingRecord, on),
+            TrainingRecord.due_on,
+            TrainingRecord.completed_on,
+            TrainingRecord.expires_on,
         )
         .join(JobRole, JobRole.id == people.c.job_role_id)
         .outerjoin(
@@ -148,22 +160,31 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
         .order_by(people.c.name, people.c.id)
     )
 
+    audiences = {v.module_id: v.audience for v in published.current_versions()}
+
     def lines():
         rows = db.session.execute(query.execution_options(yield_per=BATCH))  # see completions_csv
-        current, cells, person = None, {}, None
-        for user_id, name, email, role, module_id, state in rows:
+        current, cells, person, slug = None, {}, None, ""
+        for user_id, name, email, role, slug_, module_id, state, due, done, expires in rows:
             if user_id != current:
                 if person:
-                    yield person + [cells.get(m, "not assigned") for m in module_ids]
-                current, cells, person = (
+                    yield person + [csv_text(cells.get(m)) for m in module_ids]
+                current, person, slug = (
                     user_id,
-                    {},
                     [safe_cell(name), safe_cell(email), safe_cell(role)],
+                    slug_,
                 )
+                cells = {m: OPTIONAL_UNTOUCHED for m in module_ids if slug in audiences.get(m, ())}
             if module_id is not None:
-                cells[module_id] = state
+                cells[module_id] = record_cell(
+                    Status(state),
+                    required=is_required(due_on=due),
+                    due_on=due,
+                    completed_on=done,
+                    expires_on=expires,
+                )
         if person:
-            yield person + [cells.get(m, "not assigned") for m in module_ids]
+            yield person + [csv_text(cells.get(m)) for m in module_ids]
 
     return _csv_lines(
         ["Name", "Email", "Job role"] + [titles.get(m, "") for m in module_ids], lines()

@@ -87,3 +87,11 @@ def visible_user_or_404(viewer: User, user_id: int) -> User:
     if person is None or not can_view_user(viewer, user_id):
         abort(404)
     return person
+
+
+def landing_endpoint(user: User) -> str:
+    """Where someone lands after signing in: managers and admins on My teams, where their work
+    is; everyone else on My training."""
+    if user.app_role in (AppRole.MANAGER, AppRole.ADMIN):
+        return "manage.dashboard"
+    return "learn.my_training"

@@ -1,7 +1,8 @@
-"""What managers see: team figures, the staff × module matrix, question analysis, trends.
+"""What managers see: team figures, the dashboard and the staff × module matrix.
 
 Each function runs a fixed number of set-based queries over TrainingRecord, whatever the number
-of staff or modules, and only ever over the people the viewer may see.
+of staff or modules, and only ever over the people the viewer may see. Figures count required
+training only (services/training/requirement.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Select, and_, case, func, literal, select
 
@@ -18,13 +19,9 @@ from ...core.freshness import cached
 from ...extensions import db
 from ...models import (
     AppRole,
-    AttemptQuestion,
-    Completion,
     JobRole,
     Module,
     ModuleVersion,
-    Question,
-    QuizAttempt,
     Team,
     TeamManager,
     TeamMembership,
@@ -32,10 +29,17 @@ from ...models import (
     User,
 )
 from ..training import published
+from ..training.requirement import is_required, required_sql
 from ..training.status import Status, status_sql
+from .cells import OPTIONAL_UNTOUCHED, Cell, record_cell
+from .chase import ChaseList, expiring_people, overdue_people
 from .permissions import managed_team_ids_query, visible_user_ids_query
+from .trends import TrendPoint, completion_trend
+
+__all__ = ["TrendPoint", "completion_trend"]
 
 MATRIX_PAGE_SIZE = 25
+TEAMS_PAGE_SIZE = 12
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class TeamRef:
 class TeamFigures:
     team: Team | TeamRef
     people: int
-    assigned: int
+    assigned: int  # required modules, counted once per person
     done: int
     overdue: int
     expiring: int
@@ -81,23 +85,59 @@ def top_teams(viewer: User) -> Sequence[Team]:
     return [t for t in managed if t.parent_id not in in_view]
 
 
-def dashboard(viewer: User) -> tuple[list[TeamFigures], list[TrendPoint]]:
-    """The viewer's top teams with their figures, and the completion trend: kept by each worker
-    until something the viewer sees changes (see services/freshness.py)."""
+@dataclass(frozen=True)
+class TeamsPage:
+    """One page of teams with their figures."""
+
+    figures: list[TeamFigures]
+    total: int
+    page: int
+    pages: int
+
+
+def _teams_page(teams: Sequence[Team], page: int) -> TeamsPage:
+    pages = max(1, -(-len(teams) // TEAMS_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    figures = team_figures(teams[(page - 1) * TEAMS_PAGE_SIZE : page * TEAMS_PAGE_SIZE])
+    for f in figures:
+        f.team = TeamRef(f.team.id, f.team.name, f.team.kind)
+    return TeamsPage(figures, len(teams), page, pages)
+
+
+@dataclass
+class Dashboard:
+    teams: TeamsPage
+    overdue: ChaseList
+    expiring: ChaseList
+    trend: list[TrendPoint]
+
+
+def dashboard(viewer: User, page: int = 1) -> Dashboard:
+    """The viewer's top teams (a page of them) with their figures, who is overdue and who
+    expires soon, and the completion trend: kept by each worker until something the viewer
+    sees changes (see services/freshness.py)."""
 
     def compute():
-        figures = team_figures(top_teams(viewer))
-        for f in figures:
-            f.team = TeamRef(f.team.id, f.team.name, f.team.kind)
-        return figures, completion_trend(viewer)
+        on = today()
+        return Dashboard(
+            _teams_page(top_teams(viewer), page),
+            overdue_people(viewer, on=on),
+            expiring_people(viewer, on=on),
+            completion_trend(viewer, on=on),
+        )
 
-    return cached(viewer, "dashboard", (), compute)
+    return cached(viewer, "dashboard", page, compute)
 
 
 def child_teams(team: Team) -> Sequence[Team]:
     return db.session.scalars(
         select(Team).where(Team.parent_id == team.id).order_by(Team.name)
     ).all()
+
+
+def sub_teams_page(team: Team, page: int = 1) -> TeamsPage:
+    """A page of the teams just below `team`, with their figures."""
+    return _teams_page(child_teams(team), page)
 
 
 def team_in_scope(viewer: User, team_id: int) -> Team | None:
@@ -109,7 +149,8 @@ def team_in_scope(viewer: User, team_id: int) -> Team | None:
 
 
 def team_figures(teams: Sequence[Team], on: date | None = None) -> list[TeamFigures]:
-    """Headline figures for each team, counting everyone in it and in the teams below it."""
+    """Headline figures for each team, counting everyone in it and in the teams below it, over
+    their required training."""
     if not teams:
         return []
     on = on or today()
@@ -139,7 +180,10 @@ def team_figures(teams: Sequence[Team], on: date | None = None) -> list[TeamFigu
             func.sum(case((status == Status.EXPIRING.value, 1), else_=0)),
         )
         .select_from(members)
-        .outerjoin(TrainingRecord, TrainingRecord.user_id == members.c.user_id)
+        .outerjoin(
+            TrainingRecord,
+            (TrainingRecord.user_id == members.c.user_id) & required_sql(TrainingRecord),
+        )
         .group_by(members.c.root_id)
     ).all()
     by_team = {row[0]: row[1:] for row in rows}
@@ -171,7 +215,7 @@ class MatrixPerson:
 class MatrixRow:
     person: MatrixPerson
     teams: list[str]
-    cells: dict[int, Status] = field(default_factory=dict)
+    cells: dict[int, Cell] = field(default_factory=dict)  # none: not in their training
 
 
 @dataclass(frozen=True)
@@ -191,7 +235,8 @@ class Matrix:
 
 
 def matrix_people_query(viewer: User, filters: MatrixFilters, on: date) -> Select:
-    """The people a matrix or export lists: in the viewer's scope and matching every filter."""
+    """The people a matrix or export lists: in the viewer's scope and matching every filter (a
+    status: in their required training)."""
     team_ids = select(literal(filters.team_id)) if filters.team_id else None
     query = select(User).where(
         User.id.in_(visible_user_ids_query(viewer, team_ids)), User.active.is_(True)
@@ -204,6 +249,7 @@ def matrix_people_query(viewer: User, filters: MatrixFilters, on: date) -> Selec
     if filters.status:
         record_filter = [
             TrainingRecord.user_id == User.id,
+            required_sql(TrainingRecord),
             status_sql(TrainingRecord, on) == filters.status.value,
         ]
         if filters.module_id:
@@ -265,24 +311,23 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
     page = min(max(filters.page, 1), pages)
     page_ids = list(ids[(page - 1) * MATRIX_PAGE_SIZE : page * MATRIX_PAGE_SIZE])
     titles = {v.module_id: v.title for v in versions}
-    modules = [
-        MatrixModule(v.module_id, v.title)
-        for v in versions
-        if not filters.module_id or v.module_id == filters.module_id
-    ]
+    shown = [v for v in versions if not filters.module_id or v.module_id == filters.module_id]
+    modules = [MatrixModule(v.module_id, v.title) for v in shown]
     rows: dict[int, MatrixRow] = {}
     if page_ids:
-        people = {
-            user_id: MatrixPerson(user_id, name, role)
-            for user_id, name, role in db.session.execute(
-                select(User.id, User.name, JobRole.name)
-                .join(JobRole, JobRole.id == User.job_role_id)
-                .where(User.id.in_(page_ids))
-            )
-        }
+        people, roles = {}, {}
+        for user_id, name, role, role_slug in db.session.execute(
+            select(User.id, User.name, JobRole.name, JobRole.slug)
+            .join(JobRole, JobRole.id == User.job_role_id)
+            .where(User.id.in_(page_ids))
+        ):
+            people[user_id], roles[user_id] = MatrixPerson(user_id, name, role), role_slug
         rows = {
             user_id: MatrixRow(people[user_id], []) for user_id in page_ids if user_id in people
         }
+        for user_id, row in rows.items():  # optional for their role, unless a record says more
+            role = roles[user_id]
+            row.cells = {v.module_id: OPTIONAL_UNTOUCHED for v in shown if role in v.audience}
         for user_id, team_name in db.session.execute(
             select(TeamMembership.user_id, Team.name)
             .join(Team, Team.id == TeamMembership.team_id)
@@ -290,90 +335,24 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
             .order_by(Team.name)
         ):
             rows[user_id].teams.append(team_name)
-        for user_id, module_id, status in db.session.execute(
+        for user_id, module_id, status, due, done, expires in db.session.execute(
             select(
-                TrainingRecord.user_id, TrainingRecord.module_id, status_sql(TrainingRecord, on)
+                TrainingRecord.user_id,
+                TrainingRecord.module_id,
+                status_sql(TrainingRecord, on),
+                TrainingRecord.due_on,
+                TrainingRecord.completed_on,
+                TrainingRecord.expires_on,
             ).where(
                 TrainingRecord.user_id.in_(page_ids),
                 TrainingRecord.module_id.in_([m.id for m in modules]),
             )
         ):
-            rows[user_id].cells[module_id] = Status(status)
+            rows[user_id].cells[module_id] = record_cell(
+                Status(status),
+                required=is_required(due_on=due),
+                due_on=due,
+                completed_on=done,
+                expires_on=expires,
+            )
     return Matrix(modules, titles, list(rows.values()), total, page, pages)
-
-
-@dataclass
-class QuestionStat:
-    key: str
-    prompt: str
-    answered: int
-    correct: int
-
-    @property
-    def percent_correct(self) -> int:
-        return self.correct * 100 // self.answered if self.answered else 0
-
-
-def question_analysis(viewer: User, module_id: int) -> list[QuestionStat]:
-    """Share of right answers per question across the viewer's people, most-missed first.
-
-    Questions are matched by their id in the content, so every version of a module counts.
-    """
-    rows = db.session.execute(
-        select(
-            Question.key,
-            func.count(AttemptQuestion.id),
-            func.sum(case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
-        )
-        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
-        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
-        .join(ModuleVersion, ModuleVersion.id == Question.module_version_id)
-        .where(
-            ModuleVersion.module_id == module_id,
-            QuizAttempt.submitted_at.is_not(None),
-            AttemptQuestion.is_correct.is_not(None),
-            QuizAttempt.user_id.in_(visible_user_ids_query(viewer)),
-        )
-        .group_by(Question.key)
-    ).all()
-    prompts = dict(
-        db.session.execute(
-            select(Question.key, Question.prompt)
-            .join(Module, Module.current_version_id == Question.module_version_id)
-            .where(Module.id == module_id)
-        ).all()
-    )
-    stats = [
-        QuestionStat(key, prompts.get(key, "(no longer in the question bank)"), int(n), int(c or 0))
-        for key, n, c in rows
-    ]
-    return sorted(stats, key=lambda s: (s.correct / s.answered, -s.answered, s.key))
-
-
-@dataclass
-class TrendPoint:
-    month: date
-    completions: int
-
-
-def completion_trend(viewer: User, months: int = 12, on: date | None = None) -> list[TrendPoint]:
-    """Completions per calendar month for the viewer's people, oldest month first."""
-    on = on or today()
-    first = date(on.year, on.month, 1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    per_day = db.session.execute(
-        select(Completion.completed_on, func.count(Completion.id))
-        .where(
-            Completion.completed_on >= first, Completion.user_id.in_(visible_user_ids_query(viewer))
-        )
-        .group_by(Completion.completed_on)
-    ).all()
-    buckets: dict[date, int] = {}
-    month = first
-    while month <= on:
-        buckets[month] = 0
-        month = (month + timedelta(days=32)).replace(day=1)
-    for day, n in per_day:
-        buckets[date(day.year, day.month, 1)] += n
-    return [TrendPoint(m, n) for m, n in buckets.items()]

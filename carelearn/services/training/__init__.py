@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import published
+    from . import published, requirement
 
     published.init_app(app)
+    requirement.init_app(app)

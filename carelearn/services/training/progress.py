@@ -17,7 +17,8 @@ from ...core.clock import today
 from ...core.database import run
 from ...models import LessonProgress, Module, TrainingRecord, User
 from . import published
-from .published import PublishedVersion
+from .published import PublishedLesson, PublishedVersion
+from .requirement import Requirement, is_required, requirement
 from .status import Status, training_status
 
 
@@ -45,6 +46,7 @@ class ModuleProgress:
     lessons_done: int = field(init=False)
     all_lessons_done: bool = field(init=False)
     percent: int = field(init=False)  # lessons and the quiz are the steps; completed is 100%
+    required: bool = field(init=False)  # else optional (requirement.py)
 
     def __post_init__(self):
         completion = self.latest_completion
@@ -56,6 +58,7 @@ class ModuleProgress:
             today=today(),
         )
         self.slug = self.version.slug
+        self.required = is_required(due_on=self.due_on)
         self.lessons_done = len(self.done_lesson_ids)
         self.all_lessons_done = self.lessons_done == len(self.lesson_ids)
         self.percent = (
@@ -74,8 +77,24 @@ class ModuleProgress:
             self.percent,
             self.all_lessons_done,
             None if self.status.is_done else self.due_on,
+            self.required,
             completion.expires_on if completion and self.status == Status.EXPIRING else None,
         )
+
+    @property
+    def unfinished_lessons(self) -> list[tuple[int, PublishedLesson]]:
+        """(position, lesson) of each lesson not marked done yet, in order."""
+        return [
+            (position, lesson)
+            for position, lesson in enumerate(self.version.lessons, start=1)
+            if lesson.id not in self.done_lesson_ids
+        ]
+
+    @property
+    def quiz_open(self) -> bool:
+        """Whether the learner may start the quiz now: every lesson done, and the module not
+        completed (an expiring or expired completion may be renewed)."""
+        return self.all_lessons_done and self.status != Status.COMPLETED
 
     @property
     def next_lesson_position(self) -> int | None:
@@ -140,18 +159,24 @@ def _standings(rows) -> dict[int, _Standing]:
 
 
 def training_overview(user: User) -> list[ModuleProgress]:
-    """Modules for the learner's job role, plus any assigned to them: due soonest first, then
-    the rest by title."""
+    """The learner's training (requirement.py): what is required of them, and optional modules
+    for their job role or already begun; due soonest first, then the rest by title."""
     standings = _standings(run(_OVERVIEW, user_id=user.id))
     role = user.job_role.slug
     versions = published.versions(s.version_id for s in standings.values())
     progress = [
         _progress(v, standings[v.module_id])
         for v in versions
-        if role in v.audience or standings[v.module_id].due_on is not None
+        if _in_training(standings[v.module_id], role in v.audience)
     ]
     progress.sort(key=lambda p: (p.version.title, p.version.id))
     return sorted(progress, key=lambda p: (p.status.is_done, p.due_on is None, p.due_on or 0))
+
+
+def _in_training(standing: _Standing, for_role: bool) -> bool:
+    begun = bool(standing.lessons) or standing.latest_completion is not None
+    found = requirement(due_on=standing.due_on, for_role=for_role, begun=begun)
+    return found is not Requirement.NOT_INCLUDED
 
 
 def module_progress(user: User, version: PublishedVersion) -> ModuleProgress:

@@ -55,6 +55,15 @@ class Attempt:
     passed: bool | None
     items: list[AttemptItem]
 
+    @property
+    def scored_count(self) -> int:
+        """Questions that count towards the score (a reflection does not)."""
+        return sum(1 for item in self.items if item.question.is_scored)
+
+    @property
+    def right_count(self) -> int:
+        return sum(1 for item in self.items if item.is_correct)
+
 
 _A, _Q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
 _ATTEMPT_WITH_ITEMS = (
@@ -144,20 +153,59 @@ def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     return unfinished or _draw_attempt(user, version)
 
 
-def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
+@dataclass(frozen=True)
+class _Pools:
+    """What a draw chooses from, for one job role."""
+
+    fitting: list[PublishedQuestion]  # scored questions for the role (or for everyone)
+    others: list[PublishedQuestion]  # scored questions written for other roles
+    reflections: list[PublishedQuestion]
+
+
+def _pools(version: PublishedVersion, role_slug: str) -> _Pools:
     bank = version.questions
-    role = user.job_role.slug
-    fitting = [q for q in bank if q.fits_role(role)]
-    reflections = [q for q in fitting if not q.is_scored]
+    return _Pools(
+        fitting=[q for q in bank if q.is_scored and q.fits_role(role_slug)],
+        others=[q for q in bank if q.is_scored and not q.fits_role(role_slug)],
+        reflections=[q for q in bank if not q.is_scored and q.fits_role(role_slug)],
+    )
+
+
+@dataclass(frozen=True)
+class QuizSize:
+    """How many questions a draw for this learner holds: scored ones, and a reflection or not."""
+
+    questions: int
+    reflections: int
+
+    @property
+    def words(self) -> str:
+        """For instance "8 questions and one reflection", or "1 question"."""
+        text = f"{self.questions} question{'' if self.questions == 1 else 's'}"
+        if self.reflections == 1:
+            text += " and one reflection"
+        elif self.reflections:
+            text += f" and {self.reflections} reflections"
+        return text
+
+
+def quiz_size(user: User, version: PublishedVersion) -> QuizSize:
+    """What the next draw for this learner will hold: the same rule as the draw itself."""
+    pools = _pools(version, user.job_role.slug)
+    available = len(pools.fitting) + len(pools.others)
+    return QuizSize(min(version.questions_per_attempt, available), 1 if pools.reflections else 0)
+
+
+def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
+    pools = _pools(version, user.job_role.slug)
     needed = version.questions_per_attempt
-    scored = [q for q in fitting if q.is_scored]
-    drawn = _random.sample(scored, min(needed, len(scored)))
+    drawn = _random.sample(pools.fitting, min(needed, len(pools.fitting)))
     if len(drawn) < needed:
         # Someone outside the module's audience (assigned it anyway) gets a full quiz too.
-        others = [q for q in bank if q.is_scored and q not in fitting]
+        others = pools.others
         drawn += _random.sample(others, min(needed - len(drawn), len(others)))
-    if reflections:
-        drawn.append(_random.choice(reflections))
+    if pools.reflections:
+        drawn.append(_random.choice(pools.reflections))
 
     attempt = QuizAttempt(user_id=user.id, module_version_id=version.id)
     for position, question in enumerate(drawn, start=1):

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import DateTime, and_, delete, func, insert, literal, select, tuple_, union
+from sqlalchemy import (
+    DateTime,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union,
+)
 
 from ...core.clock import utcnow
 from ...core.database import chunked
 from ...extensions import db
 from ...models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
+
+# A record's due date: the earliest open assignment's, or once all are done, the latest one's.
+# So every module ever assigned keeps a due date, which is what makes it required
+# (requirement.py).
+_DUE_ON = func.coalesce(
+    func.min(case((Assignment.completed_at.is_(None), Assignment.due_on))),
+    func.max(Assignment.due_on),
+)
 
 
 def sync_records(pairs: Iterable[tuple[int, int]]) -> None:
@@ -28,8 +47,8 @@ def _sync_chunk(pairs: Sequence[tuple[int, int]]) -> None:
     due = dict(
         ((u, m), d)
         for u, m, d in db.session.execute(
-            select(Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on))
-            .where(wanted, Assignment.completed_at.is_(None))
+            select(Assignment.user_id, Assignment.module_id, _DUE_ON)
+            .where(wanted)
             .group_by(Assignment.user_id, Assignment.module_id)
         ).all()
     )
@@ -95,10 +114,7 @@ def rebuild_records() -> int:
         select(Completion.user_id, Completion.module_id),
     ).subquery()
     due = (
-        select(
-            Assignment.user_id, Assignment.module_id, func.min(Assignment.due_on).label("due_on")
-        )
-        .where(Assignment.completed_at.is_(None))
+        select(Assignment.user_id, Assignment.module_id, _DUE_ON.label("due_on"))
         .group_by(Assignment.user_id, Assignment.module_id)
         .subquery()
     )

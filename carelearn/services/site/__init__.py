@@ -1,0 +1,1 @@
+"""What the organisation writes on its own pages for everyone: the Help page."""
