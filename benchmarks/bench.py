@@ -60,12 +60,15 @@ LEARNER, MANAGER, ADMIN = (
     "admin@carelearn.example",
 )
 QUIZ_MODULE = "service-vision"
+# A module with a conversation for the learner's role (a receptionist), for the branching step.
+CONVERSATION_MODULE = "managing-expectations"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-# The issue's targets, as ratios of the ceiling measured in the same run.
+# Targets, as ratios of the ceiling measured in the same run.
 TARGETS = {
     "my training": 0.25,
     "lesson": 0.25,
     "quiz submit": 0.25,
+    "conversation step": 0.25,
     "dashboard": 0.12,
     "matrix": 0.12,
     "matrix filtered": 0.12,
@@ -271,11 +274,15 @@ def _prepare(url: str) -> dict:
         return {"person_id": person_id, "team_id": team_id}
 
 
-def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tuple[str, str]]]]:
-    """`count` unsubmitted attempts for the learner, each with a wrong answer to every question.
+def _fresh_attempts(
+    url: str, count: int, seed: int, slug: str = QUIZ_MODULE
+) -> list[tuple[int, list[tuple[str, str]]]]:
+    """`count` unsubmitted attempts for the learner at module `slug`.
 
-    Built in bulk like the service draws them (questions for the learner's role, shuffled
-    options, one reflection). Returns (attempt id, form fields) for each.
+    Built in bulk like the service draws them (a conversation for the learner's role first when
+    the module has one, then questions for the role with shuffled options, one reflection).
+    Returns (attempt id, form fields) for each: with a conversation, the fields that take its
+    first step; without, a wrong answer to every question.
     """
     from sqlalchemy import func, insert, select
     from sqlalchemy.orm import selectinload
@@ -288,14 +295,15 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
     rng = random.Random(seed)
     with _app(url) as db:
         learner = db.session.scalar(select(User).where(User.email == LEARNER))
-        version = current_version(QUIZ_MODULE)
+        version = current_version(slug)
         bank = db.session.scalars(
             select(Question)
             .where(Question.module_version_id == version.id)
             .options(selectinload(Question.options))
         ).all()
         fitting = [q for q in bank if q.fits_role(learner.job_role.slug)]
-        scored = [q for q in fitting if q.is_scored]
+        conversations = [q for q in fitting if q.kind == "conversation"]
+        scored = [q for q in fitting if q.is_scored and q.kind != "conversation"]
         reflections = [q for q in fitting if not q.is_scored]
         next_attempt = (db.session.scalar(select(func.max(QuizAttempt.id))) or 0) + 1
         next_item = (db.session.scalar(select(func.max(AttemptQuestion.id))) or 0) + 1
@@ -311,7 +319,9 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
                 }
             )
             fields = []
-            drawn = rng.sample(scored, version.questions_per_attempt) + reflections[:1]
+            talk = [rng.choice(conversations)] if conversations else []
+            drawn = talk + rng.sample(scored, version.questions_per_attempt - len(talk))
+            drawn += reflections[:1]
             for position, question in enumerate(drawn, start=1):
                 order = [o.id for o in question.options]
                 rng.shuffle(order)
@@ -323,13 +333,13 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
                         "position": position,
                         "option_order": order,
                         "shared_with_manager": False,
+                        "steps_taken": 0,
                     }
                 )
-                if question.is_scored:
-                    wrong = next(o.id for o in question.options if not o.is_correct)
-                    fields.append((f"q-{next_item}", str(wrong)))
-                else:
-                    fields.append((f"q-{next_item}", "I will say who I am and what happens next."))
+                if question.kind == "conversation":
+                    fields += [("item", str(next_item)), ("taken", "0"), ("choice", "0")]
+                elif not talk:  # with a conversation, the requests take its first step only
+                    fields.append((f"q-{next_item}", _wrong_answer(question)))
                 next_item += 1
             forms.append((attempt_id, fields))
         db.session.execute(insert(QuizAttempt.__table__), attempts)
@@ -338,6 +348,12 @@ def _fresh_attempts(url: str, count: int, seed: int) -> list[tuple[int, list[tup
         reset_sequences()
         db.session.commit()
     return forms
+
+
+def _wrong_answer(question) -> str:
+    if question.is_scored:
+        return str(next(o.id for o in question.options if not o.is_correct))
+    return "I will say who I am and what happens next."
 
 
 def _submitted(url: str, attempt_ids: list[int]) -> int:
@@ -608,6 +624,9 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
     # More than the fastest run submits (about 1,100 a second here), so every request scores a
     # fresh attempt; the report says if some did not.
     quiz_forms = _fresh_attempts(url, max(2000, args.duration * 2000), seed=args.seed)
+    step_forms = _fresh_attempts(
+        url, max(2000, args.duration * 2000), seed=args.seed, slug=CONVERSATION_MODULE
+    )
     # Both apps stay up for the whole run; the ceiling is measured again between pages, and
     # each page is compared with the ceiling measured just before and just after it, so a
     # machine that gets busier or quieter during the run skews the ratios as little as possible.
@@ -629,11 +648,18 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
         with (work / "quiz.txt").open("w") as out:
             for attempt_id, fields in quiz_forms:
                 out.write(f"/learn/attempts/{attempt_id}\tcsrf_token={token}&{urlencode(fields)}\n")
+        with (work / "steps.txt").open("w") as out:
+            for attempt_id, fields in step_forms:
+                path = f"/learn/attempts/{attempt_id}/step"
+                out.write(f"{path}\tcsrf_token={token}&{urlencode(fields)}\n")
         pages = [
             Page("login", None, "POST", "/login", 302, work / "login.txt"),
             Page("my training", "learner", "GET", "/learn", 200),
             Page("lesson", "learner", "GET", f"/learn/{QUIZ_MODULE}/lessons/2", 200),
             Page("quiz submit", "learner", "POST", "/learn/attempts/", 302, work / "quiz.txt"),
+            Page(
+                "conversation step", "learner", "POST", "/learn/attempts/", 302, work / "steps.txt"
+            ),
             Page("dashboard", "manager", "GET", "/manage/", 200),
             Page("matrix", "manager", "GET", "/manage/matrix", 200),
             Page(

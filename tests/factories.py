@@ -73,8 +73,10 @@ def module(
     role_variants: dict[str, int] | None = None,
     reflection: bool = True,
     kinds: tuple[str, ...] = ("scenario", "single", "multiple", "true_false"),
+    conversations: int = 0,
 ) -> ModuleVersion:
-    """A published module with `questions` scored questions for everyone, plus role variants."""
+    """A published module with `questions` scored questions for everyone, plus role variants
+    and `conversations` copies of CONVERSATION_STEPS."""
     n = next(_sequence)
     slug = slug or f"module-{n}"
     mod = Module(slug=slug)
@@ -107,6 +109,7 @@ def module(
         specs += [(f"{role}-q{i}", "single", [role]) for i in range(count)]
     if reflection:
         specs.append(("reflect", "reflection", []))
+    specs += [(f"talk{i}", "conversation", []) for i in range(conversations)]
     for key, kind, roles in specs:
         db.session.add(question(version, key, kind, roles))
     db.session.flush()
@@ -115,7 +118,60 @@ def module(
     return version
 
 
+# A short conversation: the first choice leads on, the second ends poor; at the second step the
+# first choice ends best and the second, the longer, acceptable.
+CONVERSATION_STEPS = [
+    {
+        "id": "start",
+        "says": '"I have waited four hours for news of my dad."',
+        "choices": [
+            {
+                "text": '"I\'m sorry. Let me find out for you now."',
+                "reaction": "She nods and sits down.",
+                "feedback": "Saying sorry and acting turns anger into a shared task.",
+                "next": "update",
+            },
+            {
+                "text": '"Please take a seat. Someone will come."',
+                "reaction": "She turns away and starts typing a complaint.",
+                "feedback": "Someone, some time: a promise with no name or time.",
+                "outcome": "poor",
+            },
+        ],
+    },
+    {
+        "id": "update",
+        "says": '"So what is happening with him?"',
+        "choices": [
+            {
+                "text": '"He\'s in bay 3. His nurse will see you in ten minutes."',
+                "reaction": "She thanks you and waits by the bay.",
+                "feedback": "A place, a name and a time she can hold you to.",
+                "outcome": "best",
+            },
+            {
+                "text": "\"He's being well looked after in there. It won't be long now.\"",
+                "reaction": "She sighs but sits down again.",
+                "feedback": 'Kind, but "not long" gives her nothing to plan with.',
+                "outcome": "acceptable",
+            },
+        ],
+    },
+]
+
+
 def question(version: ModuleVersion, key: str, kind: str, roles: list[str]) -> Question:
+    if kind == "conversation":
+        return Question(
+            module_version=version,
+            key=key,
+            kind=kind,
+            prompt="Talk with the daughter.",
+            scenario="An evening in the emergency department.",
+            explanation="Acknowledge, find out, and come back when you said.",
+            roles=roles,
+            steps=CONVERSATION_STEPS,
+        )
     if kind == "reflection":
         options = []
     elif kind == "true_false":
@@ -161,6 +217,8 @@ def answers(attempt: QuizAttempt, right: bool = True) -> MultiDict:
     form = MultiDict()
     for item in attempt.items:
         q = item.question
+        if q.kind == "conversation":  # answered step by step: see take_conversation
+            continue
         if q.kind == "reflection":
             form.add(f"q-{item.id}", "I will say my name first.")
             continue

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import freshness, throttle
+from ..core.numbers import parse_id
 from ..errors import too_many_tries
 from ..extensions import db, login_manager
 from ..models import User
@@ -41,10 +42,10 @@ _USER_BY_ID = select(User, freshness.STRUCTURE_VERSION).where(User.id == bindpar
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     user_id, _, session_key = session_id.partition(":")
-    if not user_id.isdigit():
+    if parse_id(user_id) is None:
         return None
     try:
-        found = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+        found = db.session.execute(_USER_BY_ID, {"user_id": parse_id(user_id)}).first()
         if found is None:
             return None
         user, structure_version = found

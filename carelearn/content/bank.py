@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .conversation import conversation_texts
 from .loader import KeyPath, Problem
 
 CHOICE_TYPES = ("single", "scenario")
@@ -51,7 +52,7 @@ def question_texts(question: dict) -> list[tuple[KeyPath, str]]:
             (["options", i, "text"], option["text"]),
             (["options", i, "feedback"], option["feedback"]),
         ]
-    return texts + [(["explanation"], question["explanation"])]
+    return texts + conversation_texts(question) + [(["explanation"], question["explanation"])]
 
 
 def as_sentence(text: str) -> str:

@@ -1,8 +1,10 @@
 """Rule 6 of the assessment rules: a learner who reads nothing must not pass.
 
-Such a learner picks the longest option, guesses true or false, and gets every multiple-answer
-question wrong. The chance of passing is computed exactly, for quizzes drawn as the app draws
-them (`questions_per_attempt` of the role's scored questions, topped up from other roles').
+Such a learner picks the longest option, guesses true or false, gets every multiple-answer
+question wrong and, in a conversation, says the longest thing at every step. The chance of
+passing is computed exactly, for quizzes drawn as the app draws them (`questions_per_attempt`
+scored questions: one of the role's conversations if it has any, the rest from the role's other
+scored questions, topped up from other roles').
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .bank import (
     percent,
     text_length,
 )
+from .conversation import OUTCOME_MARKS, Conversation, graph_problems
 from .loader import Problem
 
 # 6. A learner who reads nothing must pass with a probability below this.
@@ -57,25 +60,36 @@ def correct_count_distribution(chances: Sequence[Fraction], drawn: int) -> list[
 
 
 def no_reading_pass_probability(meta: dict, questions: list[dict], role: str) -> Fraction:
-    """The chance that a learner in `role` who reads nothing passes, drawn as quizzes are."""
+    """The chance that a learner in `role` who reads nothing passes, drawn as quizzes are: one
+    conversation for the role when there is one, the rest from the other scored questions."""
     scored = [q for q in questions if is_scored(q)]
-    fitting = [no_reading_chance(q) for q in scored if fits_role(q, role)]
-    others = [no_reading_chance(q) for q in scored if not fits_role(q, role)]
+    endings = [
+        OUTCOME_MARKS[Conversation.from_steps(q["steps"]).longest_choice_outcome()]
+        for q in scored
+        if q["type"] == "conversation" and fits_role(q, role) and not graph_problems(q)
+    ]
+    ordinary = [q for q in scored if q["type"] != "conversation"]
+    fitting = [no_reading_chance(q) for q in ordinary if fits_role(q, role)]
+    others = [no_reading_chance(q) for q in ordinary if not fits_role(q, role)]
     per_attempt = meta["questions_per_attempt"]
-    from_fitting = min(per_attempt, len(fitting))
+    conversations = 1 if endings else 0
+    from_fitting = min(per_attempt - conversations, len(fitting))
     # A short pool is topped up from the questions for other roles.
-    from_others = min(per_attempt - from_fitting, len(others))
-    drawn = from_fitting + from_others
+    from_others = min(per_attempt - conversations - from_fitting, len(others))
+    drawn = conversations + from_fitting + from_others
     if drawn == 0:
         return Fraction(0)
     fitting_counts = correct_count_distribution(fitting, from_fitting)
     others_counts = correct_count_distribution(others, from_others)
+    # Each of the role's conversations is as likely to be drawn; without one, it adds nothing.
+    ending_marks = [(m, Fraction(1, len(endings))) for m in endings] or [(Fraction(0), Fraction(1))]
     return sum(
         (
-            p * q
+            p * q * chance
             for a, p in enumerate(fitting_counts)
             for b, q in enumerate(others_counts)
-            if (a + b) * 100 >= meta["pass_mark"] * drawn
+            for marks, chance in ending_marks
+            if (a + b + marks) * 100 >= meta["pass_mark"] * drawn
         ),
         Fraction(0),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import yaml
 from jsonschema import Draft202012Validator
 
+from .conversation import choice_length_problems, graph_problems
 from .markdown import markdown_problems
 from .schema import MODULE_SCHEMA, QUESTIONS_SCHEMA, SLUG_PATTERN
 
@@ -273,6 +274,14 @@ def _question_rule_breaks(q: dict) -> list[tuple[str, KeyPath]]:
         )
     if kind == "multiple" and options is not None and correct < 1:
         breaks.append(("a multiple question needs at least one correct option", ["options"]))
+    if kind == "conversation":
+        if options is not None:
+            breaks.append(("a conversation has steps, not options", ["options"]))
+        if "scenario" not in q:
+            breaks.append(("a conversation question needs a scenario: the setting", []))
+        breaks += graph_problems(q) + choice_length_problems(q)
+    elif "steps" in q:
+        breaks.append(("only a conversation question has steps", ["steps"]))
     return breaks
 
 

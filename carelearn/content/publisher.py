@@ -123,6 +123,7 @@ def _build_question(version: ModuleVersion, q: dict) -> Question:
         prompt=q["prompt"],
         explanation=q["explanation"],
         roles=q.get("roles", []),
+        steps=q.get("steps"),
         options=[
             Option(
                 position=i,

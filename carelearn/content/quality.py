@@ -23,6 +23,7 @@ from .bank import (
     question_texts,
     text_length,
 )
+from .conversation import conversation_texts
 from .guessing import no_reading_pass
 from .loader import KeyPath, LessonSource, Problem
 from .readability import reading_ease
@@ -166,6 +167,11 @@ def lesson_recognition(
         ]
         fields += [
             (["options", i, "text"], "an option", o["text"]) for i, o in enumerate(options_of(q))
+        ]
+        fields += [
+            (keys, "a step", text)
+            for keys, text in conversation_texts(q)
+            if keys[-1] in ("says", "situation", "text")
         ]
         for keys, label, value in fields:
             for length, quote, lesson, line in _shared_runs(_words(value), runs):

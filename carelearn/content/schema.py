@@ -1,5 +1,6 @@
 """JSON Schemas for module.yml and questions.yml (documented for authors in modules/README.md)."""
 
+from .conversation import OUTCOMES
 from .roles import JOB_ROLES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -52,6 +53,30 @@ _option = {
     "properties": {"text": _text, "correct": {"type": "boolean"}, "feedback": _text},
 }
 
+_choice = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["text", "reaction", "feedback"],
+    "properties": {
+        "text": _text,
+        "reaction": _text,
+        "feedback": _text,
+        "next": {"type": "string", "pattern": SLUG_PATTERN},
+        "outcome": {"enum": list(OUTCOMES)},
+    },
+}
+_step = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "choices"],
+    "properties": {
+        "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 40},
+        "says": _text,
+        "situation": _text,
+        "choices": {"type": "array", "minItems": 2, "maxItems": 4, "items": _choice},
+    },
+}
+
 QUESTIONS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -67,13 +92,21 @@ QUESTIONS_SCHEMA = {
                 "properties": {
                     "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
                     "type": {
-                        "enum": ["single", "multiple", "true_false", "scenario", "reflection"]
+                        "enum": [
+                            "single",
+                            "multiple",
+                            "true_false",
+                            "scenario",
+                            "reflection",
+                            "conversation",
+                        ]
                     },
                     "roles": {**_role_list, "minItems": 1},
                     "scenario": _text,
                     "prompt": _text,
                     "options": {"type": "array", "minItems": 2, "maxItems": 6, "items": _option},
                     "answer": {"type": "boolean"},
+                    "steps": {"type": "array", "minItems": 2, "maxItems": 8, "items": _step},
                     "explanation": _text,
                 },
             },

@@ -61,7 +61,9 @@ class ContentBuilder:
             select(Question.id, Question.module_version_id, Question.kind, Question.roles)
             .where(
                 Question.module_version_id.in_([v.id for v in versions]),
-                Question.kind != "reflection",
+                # The history's answers pick options; conversations are walked in the demo's
+                # own attempts instead.
+                Question.kind.not_in(["reflection", "conversation"]),
             )
             .order_by(Question.id)
         ).all()

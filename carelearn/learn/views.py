@@ -10,10 +10,16 @@ from ..core.database import read_only
 from ..core.dates import format_day
 from ..forms import ActionForm
 from ..services.training import learning
+from ..services.training.attempts import find_attempt
+from ..services.training.conversations import (
+    StepResult,
+    conversation_item,
+    shown_choices,
+    take_step,
+)
 from ..services.training.published import PublishedLesson
 from ..services.training.quiz import (
     QuizNotAvailable,
-    find_attempt,
     open_attempt,
     parse_answers,
     quiz_size,
@@ -157,6 +163,11 @@ def attempt(attempt_id: int):
             "learn/result.html", attempt=attempt, next_up=next_up, form=ActionForm()
         )
 
+    if (item := attempt.unfinished_conversation) is not None:
+        if request.method == "POST":
+            flash("Finish the conversation first: the questions come after it.", "info")
+            return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+        return _conversation_page(attempt, item)
     answers = None
     if request.method == "POST":
         # CSRFProtect has checked the token before any POST reaches a view.
@@ -168,6 +179,41 @@ def attempt(attempt_id: int):
     return render_template(
         "learn/quiz.html", attempt=attempt, answers=answers, form=ActionForm()
     ), status
+
+
+@bp.post("/learn/attempts/<int:attempt_id>/step")
+def conversation_step(attempt_id: int):
+    """One choice in a conversation; the page then shows the next step, or the questions."""
+    attempt = find_attempt(current_user, attempt_id)
+    if attempt is None:
+        abort(404)
+    back = redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    if attempt.submitted_at is not None:
+        flash("This attempt was already submitted, so its conversation cannot change.", "info")
+        return back
+    item = conversation_item(attempt, request.form.get("item", -1, type=int))
+    if item is None:
+        abort(404)
+    taken = request.form.get("taken", -1, type=int)
+    result = take_step(item, taken, request.form.get("choice", ""))
+    if result is StepResult.NOT_A_CHOICE:
+        return _conversation_page(attempt, item, "Choose what you would say or do.")
+    if result is StepResult.ALREADY_TAKEN:
+        flash("That step was already taken. The conversation carries on from here.", "info")
+    return back
+
+
+def _conversation_page(attempt, item, error: str | None = None):
+    step = item.walk.current
+    return render_template(
+        "learn/conversation.html",
+        attempt=attempt,
+        item=item,
+        step=step,
+        choices=shown_choices(item, step),
+        error=error,
+        form=ActionForm(),
+    ), (422 if error else 200)
 
 
 @bp.get("/learn/record")

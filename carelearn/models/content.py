@@ -85,7 +85,8 @@ class Question(Model):
     __table_args__ = (
         UniqueConstraint("module_version_id", "key"),
         CheckConstraint(
-            "kind IN ('single', 'multiple', 'true_false', 'scenario', 'reflection')",
+            "kind IN ('single', 'multiple', 'true_false', 'scenario', 'reflection', "
+            "'conversation')",
             name="kind_known",
         ),
     )
@@ -99,6 +100,8 @@ class Question(Model):
     explanation: Mapped[str] = mapped_column(Text)
     # Job-role slugs that may get this question; empty means everyone.
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A conversation's steps as questions.yml writes them (content/conversation.py reads them).
+    steps: Mapped[list[dict] | None] = mapped_column(JSON)
 
     module_version: Mapped[ModuleVersion] = relationship()
     options: Mapped[list[Option]] = relationship(order_by="Option.position")

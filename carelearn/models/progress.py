@@ -7,11 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
     false,
@@ -53,9 +55,14 @@ class QuizAttempt(Model):
 
 
 class AttemptQuestion(Model):
-    """One drawn question of an attempt, with the option order shown and the answer given."""
+    """One drawn question of an attempt, with the option order shown and the answer given; for a
+    conversation, the choices made so far and, once it has ended, its ending."""
 
-    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        CheckConstraint("outcome IN ('best', 'acceptable', 'poor')", name="outcome_known"),
+        CheckConstraint("steps_taken >= 0", name="steps_taken_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), index=True)
@@ -69,6 +76,11 @@ class AttemptQuestion(Model):
         Boolean, default=False, server_default=false()
     )
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
+    # The index of each choice taken, step by step; steps_taken guards a step against being
+    # taken twice by two requests at once.
+    path: Mapped[list[int] | None] = mapped_column(JSON)
+    steps_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome: Mapped[str | None] = mapped_column(String(12))
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from carelearn import create_app
+from carelearn.content.conversation import Conversation
 from carelearn.extensions import db
-from carelearn.models import AppRole, JobRole, Option, User
+from carelearn.models import AppRole, AttemptQuestion, JobRole, Option, User
 
 from ..servers import flask_command, server_env, start_server, stop_server
 from .checks import axe_source
@@ -133,6 +134,20 @@ def correct_options(data_app):
                     select(Option.id).where(Option.id.in_(option_ids), Option.is_correct.is_(True))
                 )
             )
+
+    return _lookup
+
+
+@pytest.fixture
+def best_choice(data_app):
+    """The best choice's value at the step a conversation page shows, read from the database's
+    copy of the map, never from the page (which holds no more than the step)."""
+
+    def _lookup(item_id: int, taken: int) -> int:
+        with data_app.app_context():
+            item = db.session.get(AttemptQuestion, item_id)
+            best = Conversation.from_steps(item.question.steps).best_path()
+            return best.taken[taken].index
 
     return _lookup
 

@@ -41,6 +41,31 @@ def quiz_plan(page, correct_options, *, right: bool) -> list[dict]:
     return plan
 
 
+def talk_through(page, best_choice, press, *, best: bool = True, check=None) -> int:
+    """Take the conversation a quiz opens with, if it has one: the best way, or always the
+    first choice shown. Each step is a form post, as without JavaScript. Returns the steps
+    taken here."""
+    steps = 0
+    # Both the conversation and the questions are headed "Quiz: ..."; wait for one of them.
+    expect(page.locator("h1")).to_have_text(re.compile("^Quiz: "))
+    while page.locator("form[action$='/step']").count():
+        expect(page.locator(".question__number")).to_contain_text("a conversation")
+        if check and steps == 0:
+            check()
+        item = int(page.locator("input[name=item]").get_attribute("value"))
+        taken = int(page.locator("input[name=taken]").get_attribute("value"))
+        value = best_choice(item, taken) if best else None
+        radio = page.locator(
+            f"input[name=choice][value='{value}']" if best else "input[name=choice]"
+        ).first
+        press(page.locator(f"label[for='{radio.get_attribute('id')}']"))
+        expect(radio).to_be_checked()
+        with page.expect_navigation():
+            press(page.get_by_role("button", name="Say this"))
+        steps += 1
+    return steps
+
+
 def expect_page(page, title_start: str, heading: str | re.Pattern) -> None:
     expect(page).to_have_title(re.compile("^" + re.escape(title_start) + ".* – CareLearn$"))
     expect(page.locator("h1")).to_have_text(heading)

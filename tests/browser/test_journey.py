@@ -16,12 +16,13 @@ from .journey import (
     expect_page,
     module_url,
     quiz_plan,
+    talk_through,
 )
 
 pytestmark = pytest.mark.browser
 
 
-def _journey(page, server, learner, correct_options, device: str) -> None:
+def _journey(page, server, learner, correct_options, best_choice, device: str) -> None:
     phone = device == "phone"
 
     def press(locator):
@@ -73,8 +74,11 @@ def _journey(page, server, learner, correct_options, device: str) -> None:
     expect(page.locator(".lesson-list__item--done")).to_have_count(position)
     check("module")
 
-    # The quiz: first submit nothing, then answer wrongly.
+    # The quiz: a conversation first, then the questions. First submit nothing, then answer
+    # wrongly.
     press(page.get_by_role("button", name="Start the quiz"))
+    expect_page(page, "Conversation", f"Quiz: {MODULE_TITLE}")
+    assert talk_through(page, best_choice, press, best=False, check=lambda: check("conversation"))
     expect_page(page, "Quiz", f"Quiz: {MODULE_TITLE}")
     check("quiz")
     press(page.get_by_role("button", name="Submit my answers"))
@@ -84,11 +88,12 @@ def _journey(page, server, learner, correct_options, device: str) -> None:
     press(page.get_by_role("button", name="Submit my answers"))
     expect_page(page, "Your result", f"Your result: {MODULE_TITLE}")
     expect(page.locator(".result-banner")).to_contain_text("Not passed")
-    expect(page.locator(".answer--wrong").first).to_contain_text("Not right")
+    expect(page.locator(".answer--wrong").filter(has_text="Not right").first).to_be_visible()
     check("result-not-passed")
 
     # Retry with a fresh draw and pass.
     press(page.get_by_role("button", name="Try again"))
+    talk_through(page, best_choice, press)
     expect_page(page, "Quiz", f"Quiz: {MODULE_TITLE}")
     check()
     _answer(page, quiz_plan(page, correct_options, right=True), press)
@@ -127,9 +132,9 @@ def _answer(page, plan, press) -> None:
             expect(page.locator(f"#{option['id']}")).to_be_checked()
 
 
-def test_learner_journey_with_a_mouse(live_server, learner, correct_options, desktop):
-    _journey(desktop, live_server, learner, correct_options, "desktop")
+def test_learner_journey_with_a_mouse(live_server, learner, correct_options, best_choice, desktop):
+    _journey(desktop, live_server, learner, correct_options, best_choice, "desktop")
 
 
-def test_learner_journey_on_a_phone(live_server, learner, correct_options, phone):
-    _journey(phone, live_server, learner, correct_options, "phone")
+def test_learner_journey_on_a_phone(live_server, learner, correct_options, best_choice, phone):
+    _journey(phone, live_server, learner, correct_options, best_choice, "phone")

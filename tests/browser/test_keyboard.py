@@ -46,7 +46,26 @@ def _answer_with_keys(page, plan) -> None:
     _activate(page)
 
 
-def test_learner_journey_with_the_keyboard_only(live_server, learner, correct_options, desktop):
+def _talk_with_keys(page, best_choice, *, best: bool) -> None:
+    """A conversation's steps by keyboard: Tab into the choices, arrows to the one wanted."""
+    while page.locator("form[action$='/step']").count():
+        item = int(page.locator("input[name=item]").get_attribute("value"))
+        taken = int(page.locator("input[name=taken]").get_attribute("value"))
+        values = page.locator("input[name=choice]").evaluate_all("els => els.map(e => e.value)")
+        index = values.index(str(best_choice(item, taken))) if best else 0
+        first = tab_to(page, lambda e: e["name"] == "choice")
+        assert first["id"] == "choice-first"
+        page.keyboard.press("Space")
+        for _ in range(index):
+            page.keyboard.press("ArrowDown")
+        expect(page.locator("input[name=choice]").nth(index)).to_be_checked()
+        tab_to(page, lambda e: e["text"] == "Say this")
+        _activate(page)
+
+
+def test_learner_journey_with_the_keyboard_only(
+    live_server, learner, correct_options, best_choice, desktop
+):
     page = desktop
     page.goto(live_server.url + "/login")
     check_page(page)
@@ -86,6 +105,7 @@ def test_learner_journey_with_the_keyboard_only(live_server, learner, correct_op
     expect_page(page, MODULE_TITLE, MODULE_TITLE)
     tab_to(page, lambda e: e["text"] == "Start the quiz")
     _activate(page)
+    _talk_with_keys(page, best_choice, best=False)
     expect_page(page, "Quiz", f"Quiz: {MODULE_TITLE}")
 
     _answer_with_keys(page, quiz_plan(page, correct_options, right=False))
@@ -93,6 +113,7 @@ def test_learner_journey_with_the_keyboard_only(live_server, learner, correct_op
     check_page(page)
     tab_to(page, lambda e: e["text"] == "Try again")
     _activate(page, "Space")
+    _talk_with_keys(page, best_choice, best=True)
 
     expect_page(page, "Quiz", f"Quiz: {MODULE_TITLE}")
     _answer_with_keys(page, quiz_plan(page, correct_options, right=True))

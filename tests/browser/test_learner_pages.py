@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .checks import check_page
-from .journey import MODULE_TITLE, expect_page, module_url, quiz_plan
+from .conftest import DESKTOP
+from .journey import MODULE_TITLE, expect_page, module_url, quiz_plan, talk_through
 from .test_pages import DEVICES, log_in
 
 pytestmark = pytest.mark.browser
@@ -53,7 +54,7 @@ def _read_with_the_pager_only(page, server, press, check) -> int:
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_a_learner_who_uses_only_the_pager_reaches_an_open_quiz(
-    live_server, learner, correct_options, new_page, device
+    live_server, learner, correct_options, best_choice, new_page, device
 ):
     page = new_page(**DEVICES[device])
     phone = device == "phone"
@@ -79,12 +80,15 @@ def test_a_learner_who_uses_only_the_pager_reaches_an_open_quiz(
     expect(page.locator("#quiz + p")).to_contain_text(re.compile(r"^\d+ questions"))
     check()
     press(page.get_by_role("button", name="Start the quiz"))
+    talked = 1 if talk_through(page, best_choice, press) else 0
     expect_page(page, "Quiz", f"Quiz: {MODULE_TITLE}")
 
     # Pass, writing a reflection: the result says how many were right and what comes next.
     plan = quiz_plan(page, correct_options, right=True)
-    scored = [q for q in plan if not q["textarea"]]
-    expect(page.locator(".question__number").first).to_have_text(f"Question 1 of {len(scored)}")
+    scored = [None] * talked + [q for q in plan if not q["textarea"]]
+    expect(page.locator(".question__number").first).to_have_text(
+        f"Question 1 of {len(scored)}" + (": a conversation" if talked else "")
+    )
     for question in plan:
         if question["textarea"]:
             page.locator(f"#{question['textarea']}").fill(REFLECTION)
@@ -146,3 +150,38 @@ def test_the_help_page_for_everyone(live_server, learner, new_page, device):
     page.locator("footer").get_by_role("link", name="Help").click()
     expect(page.get_by_role("link", name="Back to my training")).to_be_visible()
     check_page(page, phone=phone)
+
+
+def test_a_conversation_step_by_step_without_javascript(
+    live_server, learner, best_choice, new_page
+):
+    """Each choice is a form post; a reload comes back to the step reached; the result replays
+    the path with feedback and shows the best path."""
+    page = new_page(viewport=DESKTOP, java_script_enabled=False)
+    log_in(page, live_server, learner)
+    page.goto(module_url(live_server))
+    _read_with_the_pager_only(page, live_server, lambda locator: locator.click(), lambda: None)
+    page.get_by_role("button", name="Start the quiz").click()
+    expect_page(page, "Conversation", f"Quiz: {MODULE_TITLE}")
+    first_words = page.locator(".conversation__says--now").inner_text()
+    page.locator("label[for^='choice-']").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Say this").click()
+    if page.locator("form[action$='/step']").count():
+        # The step reached survives a reload, with the first step's words above it.
+        said = page.locator(".conversation__so-far .conversation__you").inner_text()
+        page.reload()
+        expect(page.locator(".conversation__so-far .conversation__you")).to_have_text(said)
+        expect(page.locator(".conversation__so-far .conversation__says")).to_have_text(first_words)
+        talk_through(page, best_choice, lambda locator: locator.click())
+    expect(page.get_by_text("You finished this conversation")).to_be_visible()
+    # Without JavaScript nothing can be read from the page by script: tick each question's
+    # first answer.
+    for question in page.locator("fieldset.question:not(:has(textarea))").all():
+        question.locator("label").first.click()
+    page.get_by_role("button", name="Submit my answers").click()
+    expect_page(page, "Your result", f"Your result: {MODULE_TITLE}")
+    replay = page.locator(".answer").first
+    expect(replay.get_by_role("heading", name="What you said")).to_be_visible()
+    expect(replay.locator(".answer__feedback").first).not_to_be_empty()
+    expect(replay.locator(".tag")).to_contain_text(re.compile("ending"))

@@ -13,6 +13,7 @@ from ...core.clock import today
 from ...core.database import chunked
 from ...core.dates import format_day
 from ...core.email import absolute_url
+from ...core.numbers import parse_id
 from ...core.outbox import send_email
 from ...extensions import db
 from ...models import JobRole, LearningPath, LearningPathStep, Team, User
@@ -205,17 +206,16 @@ def _nobody(target: str) -> AssignProblem:
 def _what(what: str) -> tuple[str, bool, list[int], int | None]:
     kind, _, raw_id = what.partition(":")
     problem = AssignProblem("what", "Choose a module or a learning path.")
-    if not raw_id.isdigit():
+    chosen_id = parse_id(raw_id)
+    if chosen_id is None:
         raise problem
     if kind == "module":
-        version = next(
-            (v for v in published.current_versions() if v.module_id == int(raw_id)), None
-        )
+        version = next((v for v in published.current_versions() if v.module_id == chosen_id), None)
         if version is None:
             raise problem
         return version.title, False, [version.module_id], None
     if kind == "path":
-        path = db.session.get(LearningPath, int(raw_id))
+        path = db.session.get(LearningPath, chosen_id)
         if path is None:
             raise problem
         module_ids = list(

@@ -9,10 +9,11 @@ answers is marked as too few to judge.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
+from ...content.conversation import OUTCOME_WORDS, OUTCOMES, Conversation, Step
 from ...extensions import db
 from ...models import AttemptQuestion, ModuleVersion, Option, Question, QuizAttempt, User
 from ..training import published
@@ -108,13 +109,32 @@ class OptionStat:
 
 
 @dataclass(frozen=True)
+class ChoiceStat:
+    text: str
+    feedback: str
+    leads_to: str  # "The next step", or the ending it leads to in words
+    taken: int  # answers that took it
+
+
+@dataclass(frozen=True)
+class StepStat:
+    """One step of a conversation: how many answers reached it, and took each choice."""
+
+    step: Step
+    reached: int
+    choices: list[ChoiceStat]
+
+
+@dataclass(frozen=True)
 class QuestionDetail:
     module_id: int
     module_title: str
     question: PublishedQuestion
     options: list[OptionStat]
     answered: int
-    correct: int
+    correct: int  # for a conversation: answers that ended best
+    steps: list[StepStat] = field(default_factory=list)
+    endings: dict[str, int] = field(default_factory=dict)  # a conversation's, by outcome
 
     @property
     def too_few(self) -> bool:
@@ -137,6 +157,10 @@ def question_detail(viewer: User, module_id: int, key: str) -> QuestionDetail | 
     question = next((q for q in version.questions if q.key == key), None) if version else None
     if version is None or question is None or not question.is_scored:
         return None
+    if question.conversation is not None:
+        return _conversation_detail(
+            viewer, module_id, version.title, question, question.conversation
+        )
     answers = db.session.execute(
         _joined(select(AttemptQuestion.selected_option_ids, AttemptQuestion.is_correct)).where(
             *_answers(viewer, module_id, key)
@@ -159,3 +183,52 @@ def question_detail(viewer: User, module_id: int, key: str) -> QuestionDetail | 
     ]
     correct = sum(1 for _, is_correct in answers if is_correct)
     return QuestionDetail(module_id, version.title, question, options, len(answers), correct)
+
+
+def _conversation_detail(
+    viewer: User, module_id: int, title: str, question: PublishedQuestion, current: Conversation
+) -> QuestionDetail:
+    """How the viewer's people went through a conversation: each path is walked on the map of
+    the version it was taken in, and counted against today's steps by step id and choice text."""
+    rows = db.session.execute(
+        _joined(select(Question.id, Question.steps, AttemptQuestion.path, AttemptQuestion.outcome))
+        .where(*_answers(viewer, module_id, question.key))
+        .where(AttemptQuestion.outcome.is_not(None))
+    ).all()
+    maps: dict[int, Conversation] = {}
+    reached: Counter[str] = Counter()
+    taken: Counter[tuple[str, str]] = Counter()
+    for question_id, steps, path, _outcome in rows:
+        conversation = maps.get(question_id)
+        if conversation is None:
+            conversation = maps[question_id] = Conversation.from_steps(steps)
+        for choice in conversation.walk(path or []).taken:
+            reached[choice.step.id] += 1
+            taken[(choice.step.id, choice.choice.text)] += 1
+    stats = [
+        StepStat(
+            step,
+            reached[step.id],
+            [
+                ChoiceStat(
+                    c.text,
+                    c.feedback,
+                    OUTCOME_WORDS[c.outcome] if c.outcome else "The next step",
+                    taken[(step.id, c.text)],
+                )
+                for c in step.choices
+            ],
+        )
+        for step in current.steps.values()
+    ]
+    endings = Counter(outcome for *_, outcome in rows)
+    return QuestionDetail(
+        module_id,
+        title,
+        question,
+        [],
+        len(rows),
+        endings["best"],
+        stats,
+        {outcome: endings[outcome] for outcome in OUTCOMES},
+    )

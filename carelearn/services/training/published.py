@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event, select
 
+from ...content.conversation import Conversation
 from ...core.database import run
 from ...core.freshness import structure_seen
 from ...extensions import db
@@ -51,6 +52,7 @@ class PublishedQuestion:
     explanation: str
     roles: tuple[str, ...]
     options: tuple[PublishedOption, ...]
+    conversation: Conversation | None = None
 
     @property
     def is_scored(self) -> bool:
@@ -231,6 +233,7 @@ def _load_questions(version_id: int) -> tuple[PublishedQuestion, ...]:
             q.prompt,
             q.explanation,
             q.roles,
+            q.steps,
             o.id.label("option_id"),
             o.position,
             o.text,
@@ -251,6 +254,7 @@ def _load_questions(version_id: int) -> tuple[PublishedQuestion, ...]:
                 row.explanation,
                 tuple(row.roles or ()),
                 options=(),
+                conversation=Conversation.from_steps(row.steps) if row.steps else None,
             )
             options[row.id] = []
         if row.option_id is not None:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class QuestionType:
     kind: str
-    input: str  # "radio", "checkbox" or "text": the form control a learner answers with
+    # "radio", "checkbox" or "text": the form control a learner answers with; "conversation":
+    # answered step by step before the rest of the quiz
+    input: str
     scored: bool
 
     def grade(self, correct_ids: set[int], selected_ids: set[int]) -> bool | None:
@@ -29,5 +31,6 @@ QUESTION_TYPES: dict[str, QuestionType] = {
         QuestionType("true_false", "radio", True),
         QuestionType("multiple", "checkbox", True),
         QuestionType("reflection", "text", False),
+        QuestionType("conversation", "conversation", True),
     )
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from fractions import Fraction
 
 from sqlalchemy import bindparam, select, update
 
@@ -12,9 +12,10 @@ from ...core.audit import record_event
 from ...core.clock import today, utcnow
 from ...core.database import run
 from ...core.dates import expiry_date
+from ...core.numbers import parse_id
 from ...extensions import db
 from ...models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
-from . import published
+from .attempts import Attempt
 from .progress import module_progress
 from .published import PublishedQuestion, PublishedVersion
 from .question_types import QUESTION_TYPES
@@ -30,61 +31,7 @@ class QuizNotAvailable(Exception):
     """The learner cannot take this quiz now; the message says why."""
 
 
-@dataclass
-class AttemptItem:
-    """One drawn question of an attempt, with the question itself from the published content."""
-
-    id: int
-    position: int
-    question: PublishedQuestion
-    option_order: list[int]
-    selected_option_ids: list[int] | None
-    response_text: str | None
-    shared_with_manager: bool
-    is_correct: bool | None
-
-
-@dataclass
-class Attempt:
-    """An attempt as its pages and scoring need it: read in one query, content from the cache."""
-
-    id: int
-    module_version: PublishedVersion
-    submitted_at: datetime | None
-    score_percent: int | None
-    passed: bool | None
-    items: list[AttemptItem]
-
-    @property
-    def scored_count(self) -> int:
-        """Questions that count towards the score (a reflection does not)."""
-        return sum(1 for item in self.items if item.question.is_scored)
-
-    @property
-    def right_count(self) -> int:
-        return sum(1 for item in self.items if item.is_correct)
-
-
 _A, _Q = QuizAttempt.__table__.c, AttemptQuestion.__table__.c
-_ATTEMPT_WITH_ITEMS = (
-    select(
-        _A.module_version_id,
-        _A.submitted_at,
-        _A.score_percent,
-        _A.passed,
-        _Q.id,
-        _Q.position,
-        _Q.question_id,
-        _Q.option_order,
-        _Q.selected_option_ids,
-        _Q.response_text,
-        _Q.shared_with_manager,
-        _Q.is_correct,
-    )
-    .select_from(QuizAttempt.__table__.outerjoin(AttemptQuestion.__table__, _Q.attempt_id == _A.id))
-    .where(_A.id == bindparam("attempt_id"), _A.user_id == bindparam("user_id"))
-    .order_by(_Q.position)
-)
 _CLAIM = (
     update(QuizAttempt.__table__)
     .where(_A.id == bindparam("attempt_id"), _A.submitted_at.is_(None))
@@ -102,34 +49,6 @@ _ANSWER = (
         is_correct=bindparam("correct"),
     )
 )
-
-
-def find_attempt(user: User, attempt_id: int) -> Attempt | None:
-    """The learner's own attempt, with everything its page shows, or None (another's is not
-    found)."""
-    rows = run(_ATTEMPT_WITH_ITEMS, attempt_id=attempt_id, user_id=user.id).all()
-    if not rows:
-        return None
-    version = published.version(rows[0].module_version_id)
-    questions = {question.id: question for question in version.questions}
-    items = [
-        AttemptItem(
-            r.id,
-            r.position,
-            questions[r.question_id],
-            r.option_order,
-            r.selected_option_ids,
-            r.response_text,
-            r.shared_with_manager,
-            r.is_correct,
-        )
-        for r in rows
-        if r.id is not None
-    ]
-    first = rows[0]
-    return Attempt(
-        attempt_id, version, first.submitted_at, first.score_percent, first.passed, items
-    )
 
 
 def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
@@ -157,16 +76,20 @@ def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
 class _Pools:
     """What a draw chooses from, for one job role."""
 
-    fitting: list[PublishedQuestion]  # scored questions for the role (or for everyone)
-    others: list[PublishedQuestion]  # scored questions written for other roles
+    conversations: list[PublishedQuestion]  # for the role: one of them is drawn first
+    fitting: list[PublishedQuestion]  # other scored questions for the role (or for everyone)
+    others: list[PublishedQuestion]  # other scored questions written for other roles
     reflections: list[PublishedQuestion]
 
 
 def _pools(version: PublishedVersion, role_slug: str) -> _Pools:
+    """The draw's pools: content/guessing.py works out a non-reader's chances from the same."""
     bank = version.questions
+    ordinary = [q for q in bank if q.is_scored and q.kind != "conversation"]
     return _Pools(
-        fitting=[q for q in bank if q.is_scored and q.fits_role(role_slug)],
-        others=[q for q in bank if q.is_scored and not q.fits_role(role_slug)],
+        conversations=[q for q in bank if q.kind == "conversation" and q.fits_role(role_slug)],
+        fitting=[q for q in ordinary if q.fits_role(role_slug)],
+        others=[q for q in ordinary if not q.fits_role(role_slug)],
         reflections=[q for q in bank if not q.is_scored and q.fits_role(role_slug)],
     )
 
@@ -192,14 +115,15 @@ class QuizSize:
 def quiz_size(user: User, version: PublishedVersion) -> QuizSize:
     """What the next draw for this learner will hold: the same rule as the draw itself."""
     pools = _pools(version, user.job_role.slug)
-    available = len(pools.fitting) + len(pools.others)
+    available = min(len(pools.conversations), 1) + len(pools.fitting) + len(pools.others)
     return QuizSize(min(version.questions_per_attempt, available), 1 if pools.reflections else 0)
 
 
 def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     pools = _pools(version, user.job_role.slug)
     needed = version.questions_per_attempt
-    drawn = _random.sample(pools.fitting, min(needed, len(pools.fitting)))
+    drawn = [_random.choice(pools.conversations)] if pools.conversations and needed else []
+    drawn += _random.sample(pools.fitting, min(needed - len(drawn), len(pools.fitting)))
     if len(drawn) < needed:
         # Someone outside the module's audience (assigned it anyway) gets a full quiz too.
         others = pools.others
@@ -234,6 +158,10 @@ def parse_answers(attempt: Attempt, form) -> ParsedAnswers:
     for item in attempt.items:
         qtype = QUESTION_TYPES[item.question.kind]
         field = f"q-{item.id}"
+        if qtype.input == "conversation":
+            if item.outcome is None:
+                parsed.errors[item.id] = "Finish the conversation before you submit."
+            continue
         if qtype.input == "text":
             text = (form.get(field) or "").strip()
             parsed.texts[item.id] = text
@@ -245,7 +173,7 @@ def parse_answers(attempt: Attempt, form) -> ParsedAnswers:
                 )
             continue
         raw = form.getlist(field)
-        chosen = [int(v) for v in raw if v.isdigit() and int(v) in item.option_order]
+        chosen = [n for n in map(parse_id, raw) if n is not None and n in item.option_order]
         parsed.selections[item.id] = chosen
         if len(chosen) != len(raw):
             parsed.errors[item.id] = "That answer is not one of the options. Choose again."
@@ -266,9 +194,22 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
     """
     now = utcnow()
     answered: list[dict[str, object]] = []  # parameters of _ANSWER, one set per question
-    results: list[bool | None] = []
+    results: list[Fraction | bool | None] = []
     for item in attempt.items:
         qtype = QUESTION_TYPES[item.question.kind]
+        if qtype.input == "conversation":
+            # Its path and ending were saved step by step (services/training/conversations.py).
+            answered.append(
+                {
+                    "item_id": item.id,
+                    "selected": None,
+                    "text": None,
+                    "shared": False,
+                    "correct": item.outcome == "best",
+                }
+            )
+            results.append(item.marks)
+            continue
         if qtype.input == "text":
             text = answers.texts.get(item.id) or None
             answered.append(
