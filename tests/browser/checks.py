@@ -126,6 +126,9 @@ def assert_touch_targets(page) -> None:
 
 def check_page(page, *, phone: bool = False, screenshot: str | None = None) -> dict:
     """Every page: structure, axe-core, no sideways scroll; on phones, finger-sized targets."""
+    # A click returns once the next page's HTML is there, maybe before its stylesheet: measure
+    # sizes only once the page has loaded, or a busy machine sees unstyled buttons.
+    page.wait_for_load_state("load")
     structure = assert_structure(page)
     assert_accessible(page)
     assert_no_sideways_scroll(page)
