@@ -158,30 +158,10 @@ def test_completion_closes_assignments_and_updates_the_record(db, make, logged_i
 
 
 def test_expired_completion_gets_a_recertification_assignment_once(app, db, make):
-    from carelearn.models import Completion, QuizAttempt
 
     version = make.module(recertify_after_months=12)
     person = make.user()
-    attempt = QuizAttempt(
-        user_id=person.id,
-        module_version_id=version.id,
-        submitted_at=datetime(2025, 5, 1),
-        score_percent=100,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    db.session.add(
-        Completion(
-            user_id=person.id,
-            module_id=version.module_id,
-            module_version_id=version.id,
-            attempt_id=attempt.id,
-            completed_on=date(2025, 5, 1),
-            score_percent=100,
-            expires_on=date(2026, 5, 1),
-        )
-    )
+    make.completion(person, version, date(2025, 5, 1), expires=date(2026, 5, 1))
     # It was required: assigned, and the assignment done by that completion.
     db.session.add(
         Assignment(

@@ -302,27 +302,7 @@ def test_completion_trend_counts_per_month(trust, make, db):
     from carelearn.services.reporting.reports import completion_trend
 
     make.finish_lessons(trust["ours"][0], trust["version"])
-    from carelearn.models import Completion
-
-    attempt = QuizAttempt(
-        user_id=trust["ours"][0].id,
-        module_version_id=trust["version"].id,
-        submitted_at=datetime(2026, 5, 3),
-        score_percent=100,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    db.session.add(
-        Completion(
-            user_id=trust["ours"][0].id,
-            module_id=trust["version"].module_id,
-            module_version_id=trust["version"].id,
-            attempt_id=attempt.id,
-            completed_on=date(2026, 5, 3),
-            score_percent=100,
-        )
-    )
+    make.completion(trust["ours"][0], trust["version"], date(2026, 5, 3))
     # Required training (assigned in April): the trend counts only that.
     db.session.add(
         Assignment(

@@ -11,7 +11,7 @@ from carelearn import create_app
 from carelearn.config import ConfigError
 from carelearn.core import clock
 from carelearn.manage import charts
-from carelearn.models import Assignment, Completion, QuizAttempt
+from carelearn.models import Assignment
 from carelearn.services.reporting.trends import TrendPoint, completion_trend, module_standings
 from carelearn.services.training.records import sync_records
 
@@ -31,28 +31,8 @@ def _assigned(db, person, version, on: datetime, due: date) -> None:
     db.session.commit()
 
 
-def _completed(db, person, version, on: date, expires: date | None = None) -> None:
-    attempt = QuizAttempt(
-        user_id=person.id,
-        module_version_id=version.id,
-        submitted_at=datetime.combine(on, datetime.min.time()),
-        score_percent=100,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    db.session.add(
-        Completion(
-            user_id=person.id,
-            module_id=version.module_id,
-            module_version_id=version.id,
-            attempt_id=attempt.id,
-            completed_on=on,
-            score_percent=100,
-            expires_on=expires,
-        )
-    )
-    db.session.flush()
+def _completed(db, make, person, version, on: date, expires: date | None = None) -> None:
+    make.completion(person, version, on, expires)
     sync_records([(person.id, version.module_id)])
     db.session.commit()
 
@@ -72,8 +52,8 @@ def clinic(make, db):
     make.join(ben, reception)
     for person in (amy, ben):
         _assigned(db, person, version, datetime(2026, 1, 10, 9, 0), date(2026, 7, 31))
-    _completed(db, amy, version, date(2026, 3, 5), expires=date(2026, 5, 31))
-    _completed(db, ben, version, date(2026, 5, 20))
+    _completed(db, make, amy, version, date(2026, 3, 5), expires=date(2026, 5, 31))
+    _completed(db, make, ben, version, date(2026, 5, 20))
     return {"manager": manager, "team": team, "amy": amy, "ben": ben, "version": version}
 
 
@@ -167,7 +147,7 @@ def test_this_months_figures_agree_with_the_history_worked_out_from_scratch(clin
     carl = make.user(name="Carl Cole")
     make.join(carl, clinic["team"])
     _assigned(db, carl, clinic["version"], datetime(2026, 6, 1, 9, 0), date(2026, 6, 10))
-    _completed(db, carl, clinic["version"], date(2026, 6, 3))
+    _completed(db, make, carl, clinic["version"], date(2026, 6, 3))
     people = trends._people(clinic["manager"], None)
     start, today = date(2026, 6, 1), date(2026, 6, 15)
     (history,) = trends._history(people, [start], today)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from carelearn.core import clock
-from carelearn.models import Assignment, Completion, QuizAttempt, TrainingRecord
+from carelearn.models import Assignment, TrainingRecord
 from carelearn.services.onboarding.assignments import (
     assign_modules,
     create_recertification_assignments,
@@ -75,27 +75,8 @@ def test_the_words_people_read():
     assert requirement_words(None) == "Optional"
 
 
-def _complete(db, person, version, on: date) -> None:
-    attempt = QuizAttempt(
-        user_id=person.id,
-        module_version_id=version.id,
-        submitted_at=datetime.combine(on, datetime.min.time()),
-        score_percent=100,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    db.session.add(
-        Completion(
-            user_id=person.id,
-            module_id=version.module_id,
-            module_version_id=version.id,
-            attempt_id=attempt.id,
-            completed_on=on,
-            score_percent=100,
-            expires_on=date(on.year + 1, on.month, on.day),
-        )
-    )
+def _complete(db, make, person, version, on: date) -> None:
+    make.completion(person, version, on, expires=date(on.year + 1, on.month, on.day))
     db.session.execute(
         Assignment.__table__.update()
         .where(Assignment.user_id == person.id, Assignment.completed_at.is_(None))
@@ -110,8 +91,8 @@ def test_a_done_assignment_keeps_its_due_date_and_a_rebuild_agrees(db, make):
     assigned, volunteer = make.user(), make.user()
     assign_modules([assigned.id], [version.module_id], date(2026, 3, 31))
     db.session.commit()
-    _complete(db, assigned, version, date(2026, 3, 1))
-    _complete(db, volunteer, version, date(2026, 3, 2))
+    _complete(db, make, assigned, version, date(2026, 3, 1))
+    _complete(db, make, volunteer, version, date(2026, 3, 2))
 
     def records():
         db.session.expire_all()
@@ -145,8 +126,8 @@ def team(make, db):
     make.join(ben, outpatients)
     assign_modules([amy.id, ben.id], [required.module_id], date(2026, 7, 31))
     db.session.commit()
-    _complete(db, amy, required, date(2026, 6, 1))
-    _complete(db, amy, extra, date(2026, 6, 2))
+    _complete(db, make, amy, required, date(2026, 6, 1))
+    _complete(db, make, amy, extra, date(2026, 6, 2))
     return {
         "manager": manager,
         "team": outpatients,

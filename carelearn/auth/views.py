@@ -42,10 +42,11 @@ _USER_BY_ID = select(User, freshness.STRUCTURE_VERSION).where(User.id == bindpar
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     user_id, _, session_key = session_id.partition(":")
-    if parse_id(user_id) is None:
+    person_id = parse_id(user_id)
+    if person_id is None:
         return None
     try:
-        found = db.session.execute(_USER_BY_ID, {"user_id": parse_id(user_id)}).first()
+        found = db.session.execute(_USER_BY_ID, {"user_id": person_id}).first()
         if found is None:
             return None
         user, structure_version = found

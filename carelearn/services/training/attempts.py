@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from functools import cached_property
 
 from sqlalchemy import bindparam, select
 
@@ -47,7 +48,7 @@ class AttemptItem:
     def outcome_words(self) -> str:
         return OUTCOME_WORDS[self.outcome] if self.outcome else ""
 
-    @property
+    @cached_property
     def walk(self) -> Walk:
         """Where the learner has got to in a conversation (an empty walk for other questions)."""
         conversation = self.question.conversation
