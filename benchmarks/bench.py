@@ -258,7 +258,7 @@ def _prepare(url: str) -> dict:
     """Ids the pages need: the person page, a team to filter the matrix by."""
     from sqlalchemy import func, select
 
-    from carelearn.models import Completion, Team, User
+    from carelearn.models import Completion, HuddleCard, Team, User
     from carelearn.services.reporting.permissions import visible_user_ids_query
 
     with _app(url) as db:
@@ -271,7 +271,8 @@ def _prepare(url: str) -> dict:
             .limit(1)
         )
         team_id = db.session.scalar(select(Team.id).where(Team.name == "Outpatients"))
-        return {"person_id": person_id, "team_id": team_id}
+        card_id = db.session.scalar(select(func.min(HuddleCard.id)))
+        return {"person_id": person_id, "team_id": team_id, "card_id": card_id}
 
 
 def _fresh_attempts(
@@ -679,6 +680,14 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 200,
             ),
             Page("question analysis", "manager", "GET", "/manage/questions", 200),
+            Page("huddle cards", "manager", "GET", f"/manage/teams/{facts['team_id']}/huddle", 200),
+            Page(
+                "who came (huddle)",
+                "manager",
+                "GET",
+                f"/manage/teams/{facts['team_id']}/huddle/{facts['card_id']}/who-came",
+                200,
+            ),
             Page("help (public)", None, "GET", "/help", 200),
             Page("export (whole org)", "admin", "GET", "/manage/completions.csv", 200),
         ]

@@ -109,7 +109,7 @@ def test_builds_a_whole_consistent_organisation(scaled, db):
     titles = db.session.scalars(
         select(ModuleVersion.title).join(Module, Module.current_version_id == ModuleVersion.id)
     ).all()
-    assert len(titles) == 12 and sum(t.startswith("Practice:") for t in titles) == 7
+    assert len(titles) == 17 and sum(t.startswith("Practice:") for t in titles) == 7
     roles = db.session.scalars(
         select(JobRole.slug).join(User, User.job_role_id == JobRole.id).distinct()
     ).all()

@@ -130,6 +130,34 @@ def test_demo_accounts_can_log_in_and_see_progress(app, db):
     assert "Completed" in client.get("/learn").get_data(as_text=True)
 
 
+def test_demo_gives_each_role_the_modules_that_fit(app, db):
+    """Porters and cleaners get Calm in conflict and Dignity; managers, Leading great service;
+    the front desk, Front desk and telephone."""
+    from carelearn.config import PROJECT_ROOT
+    from carelearn.models import Assignment, Module
+
+    app.config["CONTENT_DIR"] = str(PROJECT_ROOT / "modules")
+    runner = app.test_cli_runner()
+    runner.invoke(args=["content", "publish"])
+    assert runner.invoke(args=["demo"]).exit_code == 0
+
+    def assigned(email: str) -> set[str]:
+        return set(
+            db.session.scalars(
+                select(Module.slug)
+                .join(Assignment, Assignment.module_id == Module.id)
+                .join(User, User.id == Assignment.user_id)
+                .where(User.email == email)
+            )
+        )
+
+    for email in ("porter@carelearn.example", "cleaner@carelearn.example"):
+        assert {"calm-in-conflict", "dignity-privacy-respect"} <= assigned(email)
+    assert "front-desk-telephone" in assigned("reception@carelearn.example")
+    assert "leading-great-service" in assigned("manager@carelearn.example")
+    assert "leading-great-service" not in assigned("porter@carelearn.example")
+
+
 def test_healthz_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok"}

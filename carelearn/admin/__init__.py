@@ -1,5 +1,6 @@
 """Admin pages: people, teams, the staff import, learning paths and onboarding rules, the
-audit trail, the outbox and the Help page's text. Every page here is for admins only.
+audit trail, the outbox, the Help page's text and the organisation's service vision. Every
+page here is for admins only.
 
 Each module adds its pages in an `add_routes` function, called when the blueprint is made, so
 nothing is registered by importing a module.
@@ -20,10 +21,30 @@ def _require_admin():
 
 
 def create_blueprint() -> Blueprint:
-    from . import accounts, audit, help_page, onboarding, outbox, people, staff_import, teams
+    from . import (
+        accounts,
+        audit,
+        help_page,
+        onboarding,
+        outbox,
+        people,
+        staff_import,
+        teams,
+        vision,
+    )
 
     bp = Blueprint("admin", __name__, url_prefix="/admin")
     bp.before_request(_require_admin)
-    for module in (people, accounts, teams, staff_import, onboarding, audit, outbox, help_page):
+    for module in (
+        people,
+        accounts,
+        teams,
+        staff_import,
+        onboarding,
+        audit,
+        outbox,
+        help_page,
+        vision,
+    ):
         module.add_routes(bp)
     return bp

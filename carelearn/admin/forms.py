@@ -96,6 +96,8 @@ class TeamForm(FlaskForm):
     kind = SelectField("Kind", choices=list(KIND_LABELS.items()), default="team")
     # Any team may be asked for; the rules say why a loop or a wrong kind is refused.
     parent = SelectField("Inside", coerce=optional_int, validate_choice=False)
+    # Checked by the team rules (services/people/teams.py), which tidy spaces first.
+    service_promise = StringField("The team's service promise (optional)")
 
 
 class ManagersForm(FlaskForm):

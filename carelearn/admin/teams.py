@@ -60,7 +60,11 @@ def new_team():
     if form.validate_on_submit():
         saved = save(
             lambda: create_team(
-                form.name.data, form.kind.data, form.parent.data, actor_id=current_user.id
+                form.name.data,
+                form.kind.data,
+                form.parent.data,
+                actor_id=current_user.id,
+                service_promise=form.service_promise.data,
             ),
             form,
             general,
@@ -89,7 +93,12 @@ def _team_page(team: Team, form: TeamForm, managers_form: ManagersForm, general:
 
 def _team_form(team: Team, formdata: bool) -> TeamForm:
     form = TeamForm(
-        data={"name": team.name, "kind": team.kind, "parent": team.parent_id},
+        data={
+            "name": team.name,
+            "kind": team.kind,
+            "parent": team.parent_id,
+            "service_promise": team.service_promise or "",
+        },
         **({} if formdata else {"formdata": None}),
     )
     form.parent.choices = _parent_choices(descendant_ids(team.id))
@@ -117,6 +126,7 @@ def team(team_id: int):
                 kind=form.kind.data,
                 parent_id=form.parent.data,
                 actor_id=current_user.id,
+                service_promise=form.service_promise.data or "",
             ),
             form,
             general,

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from .conversation import choice_length_problems, graph_problems
 from .markdown import markdown_problems
-from .schema import MODULE_SCHEMA, QUESTIONS_SCHEMA, SLUG_PATTERN
+from .schema import HUDDLES_SCHEMA, MODULE_SCHEMA, QUESTIONS_SCHEMA, SLUG_PATTERN
 
 if TYPE_CHECKING:
     from .quality import QualityReport
 
+HUDDLES_FILE = "huddles.yml"
 HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
 # Keys and list indexes leading to a value in a YAML file, e.g. ["questions", 3, "options", 1].
 KeyPath = list[str | int]
@@ -52,6 +53,7 @@ class ModuleSource:
     content_hash: str
     problems: list[Problem] = field(default_factory=list)
     quality: QualityReport | None = None  # None when the files are too broken to judge
+    huddles: list[dict] = field(default_factory=list)  # huddle cards, from huddles.yml if any
 
 
 def _display(path: Path) -> str:
@@ -126,7 +128,7 @@ class _YamlFile:
             keys = list(error.absolute_path)
             where = ".".join(str(k) for k in keys)
             self.problems.append(
-                self.problem(keys, f"{where + ': ' if where else ''}{error.message}")
+                self.problem(keys, f"{where + ': ' if where else ''}{_schema_message(error)}")
             )
         return None if self.problems else self.data
 
@@ -146,6 +148,15 @@ class _YamlFile:
                 )
 
         walk(self.data, [])
+
+
+def _schema_message(error: ValidationError) -> str:
+    """jsonschema's message, except for a list of the wrong length, which it prints whole."""
+    if error.validator == "minItems":
+        return f"needs at least {error.validator_value}, not {len(error.instance)}"
+    if error.validator == "maxItems":
+        return f"may hold at most {error.validator_value}, not {len(error.instance)}"
+    return error.message
 
 
 def content_hash(folder: Path) -> str:
@@ -191,6 +202,8 @@ def load_module(folder: Path) -> ModuleSource:
                 meta, questions, lessons, questions_file.problem
             )
     problems += questions_file.problems + quality_breaks
+    huddles, huddle_breaks = _load_huddles(folder)
+    problems += huddle_breaks
 
     return ModuleSource(
         slug=folder.name,
@@ -200,7 +213,23 @@ def load_module(folder: Path) -> ModuleSource:
         content_hash=content_hash(folder),
         problems=problems,
         quality=quality,
+        huddles=huddles,
     )
+
+
+def _load_huddles(folder: Path) -> tuple[list[dict], list[Problem]]:
+    """The module's huddle cards and their problems: a module may have none (no huddles.yml)."""
+    if not (folder / HUDDLES_FILE).exists():
+        return [], []
+    file = _YamlFile(folder / HUDDLES_FILE)
+    data = file.validated(HUDDLES_SCHEMA)
+    if data is None:
+        return [], file.problems
+    file.html_problems()
+    # Imported here: the huddle rules build on this module's Problem, like the quality rules.
+    from .huddles import huddle_problems
+
+    return data["huddles"], file.problems + huddle_problems(data["huddles"], file.problem)
 
 
 def _load_lessons(folder: Path, meta_file: _YamlFile, entries: list[dict]) -> list[LessonSource]:

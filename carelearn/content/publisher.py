@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..core.audit import record_event
 from ..extensions import db
-from ..models import Lesson, Module, ModuleVersion, Option, Question
+from ..models import HuddleCard, Lesson, Module, ModuleVersion, Option, Question
 from .loader import ModuleSource, Problem, load_module, module_folders
 from .markdown import render_lesson
 
@@ -93,6 +93,18 @@ def _publish_module(source: ModuleSource, actor_id: int | None) -> ModulePublish
         )
     for q in source.questions:
         db.session.add(_build_question(version, q))
+    for position, card in enumerate(source.huddles, start=1):
+        db.session.add(
+            HuddleCard(
+                module_version=version,
+                key=card["id"],
+                position=position,
+                title=card["title"],
+                situation=card["situation"],
+                prompts=card["prompts"],
+                remember=card["remember"],
+            )
+        )
     db.session.flush()
     module.current_version = version
     record_event(

@@ -50,6 +50,10 @@ PLACEHOLDER_NAME = re.compile(
     r"\s+[A-HJ-Z](?![\w&])"
 )
 
+PLACEHOLDER_ADVICE = (
+    '"{}" is a placeholder name: use an invented ordinary name (Mrs Patel) or a role (the patient)'
+)
+
 # A word as the recognition rule compares it: letters and digits, apostrophes inside it.
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
@@ -268,10 +272,7 @@ def placeholder_names(
     locate: Locate,
 ) -> list[Problem]:
     """Rule 7: people in examples have ordinary names or roles, not "Mr X"."""
-    advice = (
-        '"{}" is a placeholder name: use an invented ordinary name (Mrs Patel) or a role '
-        "(the patient)"
-    )
+    advice = PLACEHOLDER_ADVICE
     problems = [
         locate(["questions", index, *keys], advice.format(match.group(0)))
         for index, q in enumerate(questions)

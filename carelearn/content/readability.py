@@ -32,7 +32,8 @@ def lesson_plain_text(markdown: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _ease(text: str) -> float:
+def flesch_ease(text: str) -> float:
+    """Flesch reading ease of a text (higher is easier; 60-70 is plain English)."""
     return float(textstat.flesch_reading_ease(text))
 
 
@@ -48,21 +49,21 @@ def reading_ease(
         blocks = lesson_plain_text(lesson.markdown)
         if not blocks:
             continue
-        ease = _ease(" ".join(text for _, text in blocks))
+        ease = flesch_ease(" ".join(text for _, text in blocks))
         report.lesson_ease[lesson.file] = ease
         if ease < READING_EASE_MIN:
-            hardest_line, hardest = min(blocks, key=lambda block: _ease(block[1]))
+            hardest_line, hardest = min(blocks, key=lambda block: flesch_ease(block[1]))
             problems.append(
                 Problem(
                     lesson.path,
                     hardest_line,
                     f"the lesson's reading ease is {ease:.1f}; it must be at least "
                     f"{READING_EASE_MIN:.0f}: use shorter sentences and everyday words, starting "
-                    f"with this passage (reading ease {_ease(hardest):.1f})",
+                    f"with this passage (reading ease {flesch_ease(hardest):.1f})",
                 )
             )
     for index, q in enumerate(questions):
-        ease = _ease(" ".join(as_sentence(text) for _, text in question_texts(q)))
+        ease = flesch_ease(" ".join(as_sentence(text) for _, text in question_texts(q)))
         report.question_ease[q["id"]] = ease
         if ease < READING_EASE_MIN:
             problems.append(

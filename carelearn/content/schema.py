@@ -113,3 +113,28 @@ QUESTIONS_SCHEMA = {
         }
     },
 }
+
+HUDDLES_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["huddles"],
+    "properties": {
+        "huddles": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 4,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "title", "situation", "prompts", "remember"],
+                "properties": {
+                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
+                    "title": {"type": "string", "minLength": 1, "maxLength": 80},
+                    "situation": _text,
+                    "prompts": {"type": "array", "minItems": 3, "maxItems": 3, "items": _text},
+                    "remember": _text,
+                },
+            },
+        }
+    },
+}

@@ -13,6 +13,7 @@ from ..core import clock
 from ..extensions import db
 from ..models import (
     AppRole,
+    Assignment,
     LearningPath,
     LearningPathStep,
     LessonProgress,
@@ -32,6 +33,8 @@ from ..services.training.attempts import Attempt, find_attempt
 from ..services.training.conversations import take_step
 from ..services.training.published import PublishedVersion
 from ..services.training.quiz import open_attempt, parse_answers, submit_attempt
+from .huddles import seed_huddles
+from .vision import seed_vision
 
 DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
 
@@ -153,7 +156,10 @@ def seed_demo() -> str:
     db.session.commit()
     _ensure_paths_and_rules(roles)
     apply_onboarding_rules()
+    _assign_leaders_module()
+    seed_vision()
     _seed_progress()
+    seed_huddles()
     return f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
 
 
@@ -161,23 +167,40 @@ def seed_demo() -> str:
 DEMO_PATHS = [
     (
         "Front desk onboarding",
-        ["service-vision", "active-listening", "managing-expectations"],
+        [
+            "service-vision",
+            "front-desk-telephone",
+            "active-listening",
+            "managing-expectations",
+            "dignity-privacy-respect",
+            "extra-support",
+        ],
         ["receptionist", "admin-staff"],
         28,
     ),
     (
         "Clinical staff onboarding",
-        ["service-vision", "active-listening", "managing-expectations", "feedback-complaints"],
+        [
+            "service-vision",
+            "active-listening",
+            "managing-expectations",
+            "feedback-complaints",
+            "dignity-privacy-respect",
+            "extra-support",
+            "calm-in-conflict",
+        ],
         ["nurse", "doctor", "healthcare-assistant"],
         42,
     ),
     (
         "Support services onboarding",
-        ["service-vision", "positive-attitude"],
+        ["service-vision", "positive-attitude", "calm-in-conflict", "dignity-privacy-respect"],
         ["porter", "cleaner"],
         28,
     ),
 ]
+# Managers of every job role also get this, due this many days from the demo's first run.
+LEADERS_MODULE, LEADERS_DUE_DAYS = "leading-great-service", 60
 
 
 def _ensure_paths_and_rules(roles) -> None:
@@ -186,12 +209,15 @@ def _ensure_paths_and_rules(roles) -> None:
         path = db.session.scalar(select(LearningPath).where(LearningPath.name == name))
         if path is None:
             path = LearningPath(name=name, description="")
-            path.steps = [
-                LearningPathStep(module_id=modules[slug].id, position=i)
-                for i, slug in enumerate((s for s in slugs if s in modules), start=1)
-            ]
             db.session.add(path)
-            db.session.flush()
+        # A demo made before a module existed gets it added at the end of its path.
+        present = {step.module_id for step in path.steps}
+        for slug in slugs:
+            if slug in modules and modules[slug].id not in present:
+                path.steps.append(
+                    LearningPathStep(module_id=modules[slug].id, position=len(path.steps) + 1)
+                )
+        db.session.flush()
         for role in job_roles:
             rule = db.session.scalar(
                 select(OnboardingRule).where(
@@ -202,6 +228,27 @@ def _ensure_paths_and_rules(roles) -> None:
                 db.session.add(
                     OnboardingRule(job_role_id=roles[role].id, path_id=path.id, due_days=due_days)
                 )
+    db.session.commit()
+
+
+def _assign_leaders_module() -> None:
+    """Leading great service for the demo's managers, as a training lead would assign it: once,
+    so running the demo again (or after it is done) adds nothing."""
+    version = learning.current_version(LEADERS_MODULE)
+    if version is None:
+        return
+    emails = [p.email for p in DEMO_PEOPLE if p.app_role == AppRole.MANAGER]
+    already = select(Assignment.user_id).where(Assignment.module_id == version.module_id)
+    managers = db.session.scalars(
+        select(User.id).where(User.email.in_(emails), User.id.not_in(already))
+    ).all()
+    admin_id = db.session.scalar(select(User.id).where(User.app_role == AppRole.ADMIN).limit(1))
+    assign_modules(
+        managers,
+        [version.module_id],
+        clock.today() + timedelta(days=LEADERS_DUE_DAYS),
+        actor_id=admin_id,
+    )
     db.session.commit()
 
 

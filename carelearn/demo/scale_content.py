@@ -77,7 +77,7 @@ class ContentBuilder:
                 per_attempt=version.questions_per_attempt,
                 recertify=version.recertify_after_months,
                 # Rolled out one after another, from 19 months to 2 months ago.
-                rollout=self.today - timedelta(days=580 - 45 * i),
+                rollout=self.today - timedelta(days=580 - 520 * i // max(1, len(versions) - 1)),
             )
             mine = [q for q in questions if q.module_version_id == version.id]
             for role in ALL_ROLES:

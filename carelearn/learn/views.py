@@ -9,6 +9,8 @@ from markupsafe import Markup
 from ..core.database import read_only
 from ..core.dates import format_day
 from ..forms import ActionForm
+from ..services.huddles.history import attended_huddles
+from ..services.site.vision import current_vision, lesson_parts, vision_for
 from ..services.training import learning
 from ..services.training.attempts import find_attempt
 from ..services.training.conversations import (
@@ -51,7 +53,9 @@ def home():
 @read_only
 def my_training():
     progress = learning.training_overview(current_user)
-    return render_template("learn/my_training.html", modules=progress)
+    return render_template(
+        "learn/my_training.html", modules=progress, vision=vision_for(current_user)
+    )
 
 
 @bp.get("/learn/<slug>")
@@ -83,7 +87,12 @@ def lesson(slug: str, position: int):
     page = learning.open_lesson(current_user, version, position)
     if page is None:
         abort(404)
-    return render_template("learn/lesson.html", version=version, page=page)
+    # Where the lesson shows the organisation's vision: the vision, or nothing without one.
+    parts = lesson_parts(page.lesson.body_html)
+    vision = current_vision() if len(parts) > 1 else None
+    return render_template(
+        "learn/lesson.html", version=version, page=page, parts=parts, vision=vision
+    )
 
 
 @bp.post("/learn/<slug>/lessons/<int:position>/complete")
@@ -221,6 +230,11 @@ def _conversation_page(attempt, item, error: str | None = None):
 def record():
     completions = learning.completion_history(current_user)
     reflections = learning.my_reflections(current_user, request.args.get("page", 1, type=int))
+    huddles_page = max(request.args.get("huddles_page", 1, type=int) or 1, 1)
     return render_template(
-        "learn/record.html", completions=completions, result=reflections, link_args={}
+        "learn/record.html",
+        completions=completions,
+        result=reflections,
+        huddles=attended_huddles(current_user, huddles_page),
+        link_args={"huddles_page": huddles_page} if huddles_page > 1 else {},
     )

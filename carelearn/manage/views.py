@@ -26,6 +26,7 @@ from ..core.freshness import cached
 from ..extensions import db
 from ..forms import ActionForm, module_choices
 from ..models import JobRole, Team
+from ..services.huddles.history import attended_huddles, huddles_csv, monthly_counts
 from ..services.onboarding.reminders import remind_now
 from ..services.reporting import person_record as people_view
 from ..services.reporting import reports
@@ -41,11 +42,13 @@ from ..services.training.status import Status
 from . import charts
 from .assign import register as register_assign_pages
 from .forms import MatrixFilterForm
+from .huddles import register as register_huddle_pages
 from .questions import register as register_question_pages
 from .reminding import register as register_reminder_pages
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 register_assign_pages(bp)
+register_huddle_pages(bp)
 register_question_pages(bp)
 register_reminder_pages(bp)
 
@@ -104,9 +107,12 @@ def _page() -> int:
 def dashboard():
     board = reports.dashboard(current_user, _page())
     target = current_app.config["COMPLETION_TARGET"]
+    # Counted afresh, not kept with the dashboard: a new huddle raises no team's counter.
+    huddles = monthly_counts(current_user, [f.team.id for f in board.teams.figures])
     return render_template(
         "manage/dashboard.html",
         board=board,
+        huddles=huddles,
         target=target,
         trend_chart=charts.trend_chart(board.trend, target),
         teams_chart=charts.teams_chart(board.teams.figures, target),
@@ -177,6 +183,11 @@ def export_completions():
     return _csv_response(completions_csv(current_user, filters), "completions")
 
 
+@bp.get("/huddles.csv")
+def export_huddles():
+    return _csv_response(huddles_csv(current_user), "huddles")
+
+
 @bp.get("/people/<int:user_id>")
 @read_only
 def person(user_id: int):
@@ -189,6 +200,7 @@ def person(user_id: int):
         "manage/person.html",
         person=member,
         page=people_view.person_page(member, pages),
+        huddles=attended_huddles(member, pages["huddles"]),
         form=ActionForm(),
     )
 

@@ -11,10 +11,11 @@ from .assignments import (
 )
 from .audit import AuditEvent
 from .content import Lesson, Module, ModuleVersion, Option, Question
+from .huddles import Huddle, HuddleAttendance, HuddleCard
 from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
-from .site import HelpPage
+from .site import HelpPage, OrganisationVision
 from .versions import TeamVersion
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "Completion",
     "EmailState",
     "HelpPage",
+    "Huddle",
+    "HuddleAttendance",
+    "HuddleCard",
     "JobRole",
     "JobState",
     "Lesson",
@@ -39,6 +43,7 @@ __all__ = [
     "Module",
     "ModuleVersion",
     "Option",
+    "OrganisationVision",
     "OutboxEmail",
     "Question",
     "QuizAttempt",

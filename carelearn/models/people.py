@@ -148,6 +148,8 @@ class Team(Model):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16), default=TeamKind.TEAM)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # The team's one-line service promise, in its own words (optional).
+    service_promise: Mapped[str | None] = mapped_column(String(200))
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")

@@ -77,6 +77,7 @@ def assert_structure(page) -> dict:
 
 
 def assert_no_sideways_scroll(page) -> None:
+    page.wait_for_load_state("load")  # as check_page: measure the page as it will stay
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )

@@ -7,11 +7,14 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from carelearn.demo import DEMO_PASSWORD
+from carelearn.extensions import db
+from carelearn.models import Team, TeamMembership, User
 
 from .checks import check_page
-from .test_pages import DEVICES
+from .test_pages import DEVICES, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +55,7 @@ STAFF = {
             "/admin/teams?q=Out",
             "/admin/outbox",
             "/admin/help",
+            "/admin/vision",
         ],
         [
             ("/admin/people", "main a[href^='/admin/people/']:not([href$='/new'])"),
@@ -181,3 +185,49 @@ def test_a_manager_lands_on_my_teams_reminds_the_overdue_and_reads_a_question(
     expect(page.get_by_role("heading", level=1)).to_have_text("A question from Service vision")
     expect(page.get_by_text("Right answer").first).to_be_visible()
     check_page(page, phone=phone, screenshot=f"question-{device}")
+
+
+VISION = "Every patient is met by someone who notices them and keeps them in the picture."
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_an_admin_writes_the_vision_and_a_learner_reads_it(
+    live_server, new_page, data_app, learner, device
+):
+    """The Service vision page (refused empty, then saved), a team's promise on its page, then
+    a member of that team sees both on My training, and the vision in the lesson about it."""
+    page = new_page(**DEVICES[device])
+    phone = device == "phone"
+    log_in_as(page, live_server, "admin@carelearn.example")
+    visit(page, live_server, "/admin/vision", phone)
+    page.get_by_label("Vision statement").fill("")
+    page.get_by_role("button", name="Save the vision").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the vision statement")
+    check_page(page, phone=phone)
+    page.get_by_label("Vision statement").fill(VISION)
+    page.get_by_label("Promises (optional)").fill("We explain every wait.\n\nWe find help.")
+    page.get_by_role("button", name="Save the vision").click()
+    expect(page.get_by_text(re.compile("^(Saved|Nothing changed)"))).to_be_visible()
+    check_page(page, phone=phone)
+
+    page.goto(live_server.url + "/admin/teams")
+    page.get_by_role("link", name="Outpatients Reception", exact=True).click()
+    page.get_by_label("The team's service promise (optional)").fill("Nobody waits unseen.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text(re.compile("^(Changes saved|Nothing to change)"))).to_be_visible()
+    check_page(page, phone=phone)
+
+    with data_app.app_context():
+        person = db.session.scalar(select(User).where(User.email == learner.email))
+        team = db.session.scalar(select(Team).where(Team.name == "Outpatients Reception"))
+        db.session.add(TeamMembership(user_id=person.id, team_id=team.id))
+        db.session.commit()
+    reader = new_page(**DEVICES[device])
+    log_in(reader, live_server, learner)
+    expect(reader.get_by_role("heading", name="Our service vision")).to_be_visible()
+    expect(reader.get_by_text(VISION)).to_be_visible()
+    expect(reader.get_by_text("Your team's promise: Nobody waits unseen.")).to_be_visible()
+    check_page(reader, phone=phone)
+    visit(reader, live_server, "/learn/service-vision/lessons/2", phone)
+    expect(reader.get_by_text("Your organisation's service vision")).to_be_visible()
+    expect(reader.locator("article").get_by_text(VISION)).to_be_visible()

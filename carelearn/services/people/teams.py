@@ -1,4 +1,5 @@
-"""Teams: the nested tree, and adding, renaming, moving and managing teams."""
+"""Teams: the nested tree, and adding, renaming, moving and managing teams, and each team's
+one-line service promise."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from ...models import Team, TeamManager, TeamMembership, User
 from ..reporting.permissions import team_subtree
 from .checks import KIND_LABELS, KIND_RANK, TEAM_NAME_MAX, PeopleError
 from .people import make_manager_of
+
+TEAM_PROMISE_MAX = 200  # as Team.service_promise holds
 
 
 @dataclass
@@ -168,10 +171,15 @@ def _parent_or_error(parent_id: int | None) -> Team | None:
 
 
 def create_team(
-    name: str, kind: str, parent_id: int | None = None, actor_id: int | None = None
+    name: str,
+    kind: str,
+    parent_id: int | None = None,
+    actor_id: int | None = None,
+    service_promise: str | None = None,
 ) -> Team:
     name = _clean_team_name(name, None)
     kind = _check_kind(kind)
+    promise = _clean_promise(service_promise)
     parent = _parent_or_error(parent_id)
     _check_place(None, kind, parent)
     team = Team(name=name, kind=kind, parent_id=parent.id if parent else None)
@@ -186,7 +194,38 @@ def create_team(
         kind=kind,
         parent_id=team.parent_id,
     )
+    set_team_promise(team, promise, actor_id)
     return team
+
+
+def _clean_promise(promise: str | None) -> str | None:
+    promise = " ".join((promise or "").split())
+    if len(promise) > TEAM_PROMISE_MAX:
+        raise PeopleError(
+            f"Keep the team's promise to {TEAM_PROMISE_MAX} characters or fewer: it has "
+            f"{len(promise)}.",
+            "service_promise",
+        )
+    return promise or None
+
+
+def set_team_promise(team: Team, promise: str | None, actor_id: int | None = None) -> bool:
+    """Give the team its one-line service promise (empty or None: it has none). Returns False
+    when it is the same as before (nothing is changed or recorded)."""
+    promise = _clean_promise(promise)
+    if promise == team.service_promise:
+        return False
+    record_event(
+        "team.promise",
+        "team",
+        team.id,
+        actor_id=actor_id,
+        previous=team.service_promise,
+        promise=promise,
+    )
+    team.service_promise = promise
+    db.session.flush()
+    return True
 
 
 def rename_team(team: Team, name: str, actor_id: int | None = None) -> bool:
@@ -211,15 +250,24 @@ def move_team(team: Team, parent_id: int | None, actor_id: int | None = None) ->
 
 
 def update_team(
-    team: Team, *, name: str, kind: str, parent_id: int | None, actor_id: int | None = None
+    team: Team,
+    *,
+    name: str,
+    kind: str,
+    parent_id: int | None,
+    actor_id: int | None = None,
+    service_promise: str | None = None,
 ) -> list[str]:
-    """Rename, re-kind and move a team in one go; returns what changed.
+    """Rename, re-kind and move a team, and change its promise, in one go; returns what
+    changed. A `service_promise` of None leaves the promise as it is; "" removes it.
 
     Kind and parent are checked together, so a department can become a directorate and move
     up to the organisation in one step."""
     changed = []
     kind = _check_kind(kind)
     name = _clean_team_name(name, team)
+    if service_promise is not None:
+        _clean_promise(service_promise)  # refused before anything else changes
     old_kind, old_parent = team.kind, team.parent_id
     _place_team(team, kind, parent_id, actor_id)
     if rename_team(team, name, actor_id):
@@ -228,6 +276,8 @@ def update_team(
         changed.append("kind")
     if team.parent_id != old_parent:
         changed.append("parent")
+    if service_promise is not None and set_team_promise(team, service_promise, actor_id):
+        changed.append("promise")
     return changed
 
 

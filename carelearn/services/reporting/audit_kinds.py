@@ -243,6 +243,25 @@ def _team_moved(s: Said) -> str:
     return f"{s.actor} moved {s.subject} {where}{was}"
 
 
+@describes("team.promise", "Team promise changed")
+def _team_promise(s: Said) -> str:
+    promise, previous = s.d.get("promise"), s.d.get("previous")
+    if not promise:
+        return f"{s.actor} removed the service promise of {s.subject}"
+    if not previous:
+        return f"{s.actor} gave {s.subject} the service promise “{promise}”"
+    return f"{s.actor} changed the service promise of {s.subject} to “{promise}”"
+
+
+@describes("huddle.record", "Huddle recorded")
+def _huddle_recorded(s: Said) -> str:
+    came = s.count("attendees", "person", "people")
+    return (
+        f"{s.actor} recorded a huddle with {s.subject} on {s.day('held_on')}, on the card "
+        f"“{s.d.get('card')}”: {came} came"
+    )
+
+
 @describes("team.member_add", "Added to a team", team_id=TEAM)
 def _member_added(s: Said) -> str:
     return f"{s.actor} added {s.subject} to {s.name(TEAM, s.d.get('team_id'))}"
@@ -280,3 +299,16 @@ def _demo_scale(s: Said) -> str:
 def _help_changed(s: Said) -> str:
     length = s.count("characters", "character", "characters")
     return f"{s.actor} changed the text of the Help page (now {length})"
+
+
+@describes("vision.save", "Service vision saved")
+def _vision_saved(s: Said) -> str:
+    statement = " ".join(str(s.d.get("statement") or "").split())
+    if len(statement) > 120:
+        statement = statement[:119].rstrip() + "…"
+    promises = len(s.d.get("promises") or [])
+    verb = "wrote" if s.d.get("first") else "changed"
+    return (
+        f"{s.actor} {verb} the organisation's service vision "
+        f"({promises} {'promise' if promises == 1 else 'promises'}): “{statement}”"
+    )

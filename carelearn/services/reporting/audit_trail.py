@@ -15,7 +15,7 @@ from ...models import AuditEvent, Team, TeamMembership, User
 from ...models.people import normalise_email
 from . import audit_kinds  # noqa: F401  (registers the sentence of each kind of entry)
 from .audit_sentences import ACTION_LABELS, SYSTEM, describe, load_names
-from .exports import _csv_lines, safe_cell
+from .exports import csv_lines, safe_cell
 from .permissions import team_subtree
 
 PAGE_SIZE = 50
@@ -172,4 +172,4 @@ def audit_csv(filters: AuditFilters) -> Iterator[str]:
             before = page.next_before
             db.session.expunge_all()  # keep memory flat over a long file
 
-    return _csv_lines(["When (UTC)", "Who", "What happened", "Kind", "Entry number"], rows())
+    return csv_lines(["When (UTC)", "Who", "What happened", "Kind", "Entry number"], rows())

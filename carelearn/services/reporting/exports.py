@@ -28,7 +28,7 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
+def csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
     """The CSV text in pieces of about 32 kB. Each row's text cells (names, titles: anything
     people typed) must already have been through safe_cell; dates, numbers and statuses are
     written by the app and cannot start a formula."""
@@ -121,7 +121,7 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         "Score %",
         "Version",
     ]
-    return _csv_lines(header, lines())
+    return csv_lines(header, lines())
 
 
 def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> Iterator[str]:
@@ -186,6 +186,6 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
         if person:
             yield person + [csv_text(cells.get(m)) for m in module_ids]
 
-    return _csv_lines(
+    return csv_lines(
         ["Name", "Email", "Job role"] + [titles.get(m, "") for m in module_ids], lines()
     )

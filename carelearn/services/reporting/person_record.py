@@ -29,7 +29,9 @@ from ..training.progress import training_overview
 from ..training.status import Status
 
 SECTION_PAGE_SIZE = 10
-SECTIONS = ("completions", "attempts", "reflections", "reminders")
+# The lists that come a page at a time (?completions_page=2...); the huddles a person came to
+# are read by services/huddles.
+SECTIONS = ("completions", "attempts", "reflections", "reminders", "huddles")
 T = TypeVar("T")
 
 
@@ -46,7 +48,7 @@ class Section(Generic[T]):
         return self.page > 1
 
 
-def _section(query: Select, page: int, scalars: bool = False) -> Section:
+def section(query: Select, page: int, scalars: bool = False) -> Section:
     """A page of `query`'s rows, reading one more than a page to know whether more follow."""
     page = max(page, 1)
     paged = query.limit(SECTION_PAGE_SIZE + 1).offset((page - 1) * SECTION_PAGE_SIZE)
@@ -113,7 +115,7 @@ def person_page(person: User, pages: dict[str, int] | None = None) -> PersonPage
         )
         for p in training_overview(person)
     ]
-    completions = _section(
+    completions = section(
         select(Completion)
         .where(Completion.user_id == person.id)
         .options(joinedload(Completion.module_version))
@@ -121,7 +123,7 @@ def person_page(person: User, pages: dict[str, int] | None = None) -> PersonPage
         pages.get("completions", 1),
         scalars=True,
     )
-    attempts = _section(
+    attempts = section(
         select(
             ModuleVersion.title,
             ModuleVersion.label,
@@ -136,7 +138,7 @@ def person_page(person: User, pages: dict[str, int] | None = None) -> PersonPage
     )
     # Submitting an attempt sets its time, score and result in one update.
     attempt_lines = [AttemptLine(*row) for row in attempts.items]
-    reflections = _section(
+    reflections = section(
         select(
             ModuleVersion.title,
             Question.prompt,
@@ -156,7 +158,7 @@ def person_page(person: User, pages: dict[str, int] | None = None) -> PersonPage
     )
     # Answers are saved with the submission, and only written ones are asked for.
     reflection_lines = [SharedReflection(*row) for row in reflections.items]
-    reminders = _section(
+    reminders = section(
         select(SentReminder)
         .where(SentReminder.user_id == person.id)
         .order_by(SentReminder.sent_at.desc(), SentReminder.id.desc()),
