@@ -522,6 +522,21 @@ def test_my_teams_shows_huddles_this_month_and_the_last_six_months(trust, logged
     assert 'href="/manage/huddles.csv"' in section
 
 
+def test_a_huddle_recorded_shows_at_once_on_a_dashboard_already_seen(trust, logged_in):
+    """The dashboard keeps its huddle counts between requests, until a huddle is recorded."""
+    manager = logged_in(trust["manager"])
+
+    def this_month() -> str:
+        html = manager.get("/manage/").get_data(as_text=True)
+        line = html[html.index("Outpatients · Huddles this month:") :]
+        return line[: line.index("</strong>")]
+
+    assert this_month().endswith("<strong>0")
+    assert this_month().endswith("<strong>0")  # now kept
+    hold(trust, trust["reception"], date(2026, 12, 2), [trust["tom"]])
+    assert this_month().endswith("<strong>1")
+
+
 def test_the_huddles_csv_holds_the_viewers_teams_only_and_is_safe_in_excel(
     trust, make, db, logged_in
 ):
