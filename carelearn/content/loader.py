@@ -183,6 +183,7 @@ def load_module(folder: Path) -> ModuleSource:
     else:
         meta_file.html_problems()
         lessons = _load_lessons(folder, meta_file, meta["lessons"])
+        _check_test_out(meta_file, meta)
     problems += meta_file.problems
 
     questions_file = _YamlFile(folder / "questions.yml")
@@ -215,6 +216,18 @@ def load_module(folder: Path) -> ModuleSource:
         quality=quality,
         huddles=huddles,
     )
+
+
+def _check_test_out(file: _YamlFile, meta: dict) -> None:
+    # Testing out skips the lessons, so it must ask for more than passing after them does.
+    if "test_out_mark" in meta and meta["test_out_mark"] <= meta["pass_mark"]:
+        file.problems.append(
+            file.problem(
+                ["test_out_mark"],
+                f"test_out_mark must be above the pass mark ({meta['pass_mark']}): testing out "
+                "skips the lessons",
+            )
+        )
 
 
 def _load_huddles(folder: Path) -> tuple[list[dict], list[Problem]]:

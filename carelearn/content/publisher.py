@@ -35,6 +35,9 @@ class ModuleInvalid:
 
 PublishOutcome = ModulePublished | ModuleInvalid
 
+# How long people have to redo a module after a major new version, unless module.yml says.
+DEFAULT_GRACE_DAYS = 30
+
 
 def check_content(content_dir: Path) -> tuple[list[ModuleSource], list[Problem]]:
     sources = [load_module(folder) for folder in module_folders(content_dir)]
@@ -79,6 +82,11 @@ def _publish_module(source: ModuleSource, actor_id: int | None) -> ModulePublish
         pass_mark=meta["pass_mark"],
         questions_per_attempt=meta["questions_per_attempt"],
         recertify_after_months=meta.get("recertify_after_months"),
+        change_kind=meta.get("change", "minor"),
+        grace_days=meta.get("grace_days", DEFAULT_GRACE_DAYS),
+        test_out_mark=meta.get("test_out_mark"),
+        practice_checklist=meta.get("practice", {}).get("checklist", []),
+        practice_required=meta.get("practice", {}).get("required", False),
     )
     db.session.add(version)
     for position, lesson in enumerate(source.lessons, start=1):

@@ -29,6 +29,25 @@ MODULE_SCHEMA = {
         "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
         "questions_per_attempt": {"type": "integer", "minimum": 1, "maximum": 50},
         "recertify_after_months": {"type": "integer", "minimum": 1, "maximum": 120},
+        # Against the version before: minor carries completions over, major has people redo it.
+        "change": {"enum": ["minor", "major"]},
+        "grace_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        "test_out_mark": {"type": "integer", "minimum": 1, "maximum": 100},
+        "practice": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["checklist"],
+            "properties": {
+                "required": {"type": "boolean"},
+                "checklist": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 12,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                },
+            },
+        },
         "lessons": {
             "type": "array",
             "minItems": 1,

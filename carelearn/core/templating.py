@@ -45,6 +45,10 @@ ICON_SHAPES = {
     "overdue": f'<path d="M8 2.5v7" {_line(2.4)}/>'
     '<circle cx="8" cy="13" r="1.4" fill="currentColor"/>',
     "expired": f'<path d="M4 4l8 8M12 4l-8 8" {_line()}/>',
+    # An eye: waiting for someone to watch and sign off the practice.
+    "awaiting sign-off": f'<path d="M1.5 8s2.5-4.5 6.5-4.5S14.5 8 14.5 8 12 12.5 8 12.5 1.5 8 '
+    f'1.5 8z" {_line(1.6)} stroke-linejoin="round"/><circle cx="8" cy="8" r="2" '
+    'fill="currentColor"/>',
 }
 
 

@@ -11,6 +11,15 @@ from .assignments import (
 )
 from .audit import AuditEvent
 from .content import Lesson, Module, ModuleVersion, Option, Question
+from .evidence import (
+    Certificate,
+    EvidencePack,
+    EvidencePackChunk,
+    ObservationItem,
+    PracticeObservation,
+    PriorLearning,
+    TeamSupervisor,
+)
 from .huddles import Huddle, HuddleAttendance, HuddleCard
 from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
@@ -19,6 +28,13 @@ from .site import HelpPage, OrganisationVision
 from .versions import TeamVersion
 
 __all__ = [
+    "TeamSupervisor",
+    "PriorLearning",
+    "PracticeObservation",
+    "ObservationItem",
+    "EvidencePackChunk",
+    "EvidencePack",
+    "Certificate",
     "Assignment",
     "AuthToken",
     "LearningPath",

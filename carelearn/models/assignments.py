@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,6 +109,10 @@ class TrainingRecord(Model):
     expires_on: Mapped[date | None] = mapped_column(Date)
     score_percent: Mapped[int | None] = mapped_column(Integer)
     version_label: Mapped[str | None] = mapped_column(String(20))
+    # Of the latest completion: quiz, tested_out or prior_learning.
+    method: Mapped[str | None] = mapped_column(String(16))
+    # The quiz is passed but the module's required observed practice is not yet signed off.
+    awaiting_sign_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +42,9 @@ class ModuleVersion(Model):
         UniqueConstraint("module_id", "number"),
         CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_percent"),
         CheckConstraint("questions_per_attempt > 0", name="draws_questions"),
+        CheckConstraint("change_kind IN ('minor', 'major')", name="change_kind_known"),
+        CheckConstraint("grace_days >= 0", name="grace_days_not_negative"),
+        CheckConstraint("test_out_mark BETWEEN 0 AND 100", name="test_out_mark_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +59,15 @@ class ModuleVersion(Model):
     pass_mark: Mapped[int] = mapped_column(Integer)
     questions_per_attempt: Mapped[int] = mapped_column(Integer)
     recertify_after_months: Mapped[int | None] = mapped_column(Integer)
+    # Against the version before: a minor change carries completions over; after a major one
+    # people redo the module within grace_days of its publishing.
+    change_kind: Mapped[str] = mapped_column(String(5), default="minor", server_default="minor")
+    grace_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Set when experienced staff may take the quiz first and skip the lessons at this mark.
+    test_out_mark: Mapped[int | None] = mapped_column(Integer)
+    # What a manager or supervisor watches for at work; when required, completion waits for it.
+    practice_checklist: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    practice_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id])

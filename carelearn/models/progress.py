@@ -47,6 +47,8 @@ class QuizAttempt(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     score_percent: Mapped[int | None] = mapped_column(Integer)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Taken before the lessons, to test out: it passes only at the module's higher mark.
+    testing_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     module_version: Mapped[ModuleVersion] = relationship()
     items: Mapped[list[AttemptQuestion]] = relationship(
@@ -86,18 +88,41 @@ class AttemptQuestion(Model):
     question: Mapped[Question] = relationship()
 
 
+COMPLETION_METHODS = ("quiz", "tested_out", "prior_learning")
+
+
 class Completion(Model):
     # One completion per person, version and day: a retake the same day is a bug, while a
     # recertification of an unchanged version a year later is a new, separate record.
-    __table_args__ = (UniqueConstraint("user_id", "module_version_id", "completed_on"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_version_id", "completed_on"),
+        CheckConstraint("method IN ('quiz', 'tested_out', 'prior_learning')", name="method_known"),
+        # Every completion stands on a passed attempt, except recognised prior learning.
+        CheckConstraint(
+            "(method = 'prior_learning') = (attempt_id IS NULL)", name="evidence_matches_method"
+        ),
+        CheckConstraint(
+            "(method = 'prior_learning') = (prior_learning_id IS NOT NULL)",
+            name="prior_learning_linked",
+        ),
+        CheckConstraint("score_percent IS NOT NULL OR method = 'prior_learning'", name="scored"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), index=True)
     module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"))
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), unique=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempt.id"), unique=True)
     completed_on: Mapped[date] = mapped_column(Date)
-    score_percent: Mapped[int] = mapped_column(Integer)
+    score_percent: Mapped[int | None] = mapped_column(Integer)
     expires_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16), default="quiz", server_default="quiz")
+    # After a major new version: the day this completion stops counting (its grace period's end).
+    redo_by: Mapped[date | None] = mapped_column(Date)
+    # The signed-off observation it waited for, where the module requires one.
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("practice_observation.id"))
+    prior_learning_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prior_learning.id"), unique=True
+    )
 
     module_version: Mapped[ModuleVersion] = relationship()

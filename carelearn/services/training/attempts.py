@@ -67,6 +67,7 @@ class Attempt:
     score_percent: int | None
     passed: bool | None
     items: list[AttemptItem]
+    testing_out: bool = False
 
     @property
     def scored_count(self) -> int:
@@ -94,6 +95,7 @@ _ATTEMPT_WITH_ITEMS = (
         _A.submitted_at,
         _A.score_percent,
         _A.passed,
+        _A.testing_out,
         _Q.id,
         _Q.position,
         _Q.question_id,
@@ -139,5 +141,11 @@ def find_attempt(user: User, attempt_id: int) -> Attempt | None:
     ]
     first = rows[0]
     return Attempt(
-        attempt_id, version, first.submitted_at, first.score_percent, first.passed, items
+        attempt_id,
+        version,
+        first.submitted_at,
+        first.score_percent,
+        first.passed,
+        items,
+        first.testing_out,
     )

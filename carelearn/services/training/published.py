@@ -78,6 +78,11 @@ class PublishedVersion:
     pass_mark: int
     questions_per_attempt: int
     recertify_after_months: int | None
+    change_kind: str
+    grace_days: int
+    test_out_mark: int | None
+    practice_checklist: tuple[str, ...]
+    practice_required: bool
     lessons: tuple[PublishedLesson, ...]
 
     @property
@@ -180,6 +185,11 @@ def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
             v.pass_mark,
             v.questions_per_attempt,
             v.recertify_after_months,
+            v.change_kind,
+            v.grace_days,
+            v.test_out_mark,
+            v.practice_checklist,
+            v.practice_required,
             lesson.id.label("lesson_id"),
             lesson.position,
             lesson.title.label("lesson_title"),
@@ -206,6 +216,11 @@ def _load(version_ids: list[int]) -> dict[int, PublishedVersion]:
                 pass_mark=row.pass_mark,
                 questions_per_attempt=row.questions_per_attempt,
                 recertify_after_months=row.recertify_after_months,
+                change_kind=row.change_kind,
+                grace_days=row.grace_days,
+                test_out_mark=row.test_out_mark,
+                practice_checklist=tuple(row.practice_checklist or ()),
+                practice_required=row.practice_required,
                 lessons=(),
             )
         if row.lesson_id is not None:

@@ -9,13 +9,13 @@ from fractions import Fraction
 from sqlalchemy import bindparam, select, update
 
 from ...core.audit import record_event
-from ...core.clock import today, utcnow
+from ...core.clock import utcnow
 from ...core.database import run
-from ...core.dates import expiry_date
 from ...core.numbers import parse_id
 from ...extensions import db
-from ...models import Assignment, AttemptQuestion, Completion, QuizAttempt, User
+from ...models import AttemptQuestion, QuizAttempt, User
 from .attempts import Attempt
+from .completions import previous_completion_day, record_completion, signed_off_observation
 from .progress import module_progress
 from .published import PublishedQuestion, PublishedVersion
 from .question_types import QUESTION_TYPES
@@ -262,37 +262,23 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
 
 
 def _record_completion(user: User, attempt: Attempt, score: Score) -> None:
+    """A passed quiz completes the module, unless its observed practice must be signed off
+    first: then the record waits (records.py) until a sign-off completes it (practice.py)."""
     version = attempt.module_version
-    completed_on = today()
-    completion = Completion(
-        user_id=user.id,
-        module_id=version.module_id,
-        module_version_id=version.id,
-        attempt_id=attempt.id,
-        completed_on=completed_on,
-        score_percent=score.percent,
-        expires_on=expiry_date(completed_on, version.recertify_after_months),
-    )
-    db.session.add(completion)
-    db.session.execute(
-        update(Assignment)
-        .where(
-            Assignment.user_id == user.id,
-            Assignment.module_id == version.module_id,
-            Assignment.completed_at.is_(None),
-        )
-        .values(completed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.flush()
-    sync_records([(user.id, version.module_id)])
-    record_event(
-        "completion.create",
-        "completion",
-        completion.id,
+    observation_id = None
+    if version.practice_required:
+        since = previous_completion_day(user.id, version.module_id)
+        observation = signed_off_observation(user.id, version.module_id, since)
+        if observation is None:
+            sync_records([(user.id, version.module_id)])
+            return
+        observation_id = observation.id
+    record_completion(
+        user.id,
+        version,
+        method="tested_out" if attempt.testing_out else "quiz",
         actor_id=user.id,
-        module=version.slug,
-        version=version.label,
-        score=score.percent,
-        expires_on=completion.expires_on.isoformat() if completion.expires_on else None,
+        attempt_id=attempt.id,
+        score_percent=score.percent,
+        observation_id=observation_id,
     )

@@ -24,7 +24,14 @@ from sqlalchemy import (
 from ...core.clock import utcnow
 from ...core.database import chunked
 from ...extensions import db
-from ...models import Assignment, Completion, LessonProgress, ModuleVersion, TrainingRecord
+from ...models import (
+    Assignment,
+    Completion,
+    LessonProgress,
+    ModuleVersion,
+    QuizAttempt,
+    TrainingRecord,
+)
 
 # A record's due date: the earliest open assignment's, or once all are done, the latest one's.
 # So every module ever assigned keeps a due date, which is what makes it required
@@ -32,6 +39,29 @@ from ...models import Assignment, Completion, LessonProgress, ModuleVersion, Tra
 _DUE_ON = func.coalesce(
     func.min(case((Assignment.completed_at.is_(None), Assignment.due_on))),
     func.max(Assignment.due_on),
+)
+
+# A completion stops counting at its expiry or, after a major new version, at the end of its
+# grace period (redo_by), whichever comes first.
+_ENDS_ON = case(
+    (
+        Completion.redo_by.is_not(None)
+        & (Completion.expires_on.is_(None) | (Completion.redo_by < Completion.expires_on)),
+        Completion.redo_by,
+    ),
+    else_=Completion.expires_on,
+)
+
+# A passed attempt on a version whose observed practice must be signed off, not yet turned into
+# a completion: the record waits for the sign-off.
+_WAITING = (
+    select(QuizAttempt.user_id, ModuleVersion.module_id, QuizAttempt.submitted_at)
+    .join(ModuleVersion, ModuleVersion.id == QuizAttempt.module_version_id)
+    .where(
+        QuizAttempt.passed.is_(True),
+        ModuleVersion.practice_required.is_(True),
+        ~select(Completion.id).where(Completion.attempt_id == QuizAttempt.id).exists(),
+    )
 )
 
 
@@ -69,8 +99,9 @@ def _sync_chunk(pairs: Sequence[tuple[int, int]]) -> None:
                 Completion.user_id,
                 Completion.module_id,
                 Completion.completed_on,
-                Completion.expires_on,
+                _ENDS_ON.label("expires_on"),
                 Completion.score_percent,
+                Completion.method,
                 ModuleVersion.label,
             )
             .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
@@ -78,6 +109,11 @@ def _sync_chunk(pairs: Sequence[tuple[int, int]]) -> None:
             .order_by(Completion.completed_on, Completion.id)
         )
     }
+    waiting: dict[tuple[int, int], list] = {}
+    for user_id, module_id, submitted_at in db.session.execute(
+        _WAITING.where(tuple_(QuizAttempt.user_id, ModuleVersion.module_id).in_(pairs))
+    ):
+        waiting.setdefault((user_id, module_id), []).append(submitted_at)
     records = {
         (r.user_id, r.module_id): r
         for r in db.session.scalars(
@@ -98,6 +134,11 @@ def _sync_chunk(pairs: Sequence[tuple[int, int]]) -> None:
         record.expires_on = completion.expires_on if completion else None
         record.score_percent = completion.score_percent if completion else None
         record.version_label = completion.label if completion else None
+        record.method = completion.method if completion else None
+        record.awaiting_sign_off = any(
+            completion is None or submitted.date() >= completion.completed_on
+            for submitted in waiting.get(pair, [])
+        )
     db.session.flush()
 
 
@@ -132,8 +173,9 @@ def rebuild_records() -> int:
             Completion.user_id,
             Completion.module_id,
             Completion.completed_on,
-            Completion.expires_on,
+            _ENDS_ON.label("expires_on"),
             Completion.score_percent,
+            Completion.method,
             ModuleVersion.label,
             func.row_number()
             .over(
@@ -145,6 +187,8 @@ def rebuild_records() -> int:
         .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
         .subquery()
     )
+
+    waiting = _WAITING.subquery()
 
     def same_pair(table):
         return and_(table.c.user_id == pairs.c.user_id, table.c.module_id == pairs.c.module_id)
@@ -159,6 +203,14 @@ def rebuild_records() -> int:
             latest.c.expires_on,
             latest.c.score_percent,
             latest.c.label,
+            latest.c.method,
+            select(waiting.c.user_id)
+            .where(
+                same_pair(waiting),
+                latest.c.completed_on.is_(None)
+                | (func.date(waiting.c.submitted_at) >= latest.c.completed_on),
+            )
+            .exists(),
             literal(utcnow(), DateTime()),
         )
         .select_from(pairs)
@@ -177,6 +229,8 @@ def rebuild_records() -> int:
                 "expires_on",
                 "score_percent",
                 "version_label",
+                "method",
+                "awaiting_sign_off",
                 "updated_at",
             ],
             rows,

@@ -18,6 +18,8 @@ EXPIRING_WITHIN_DAYS = 30
 class Status(enum.StrEnum):
     NOT_STARTED = "not started"
     IN_PROGRESS = "in progress"
+    # The quiz is passed; the module's observed practice is still to be signed off.
+    AWAITING_SIGN_OFF = "awaiting sign-off"
     COMPLETED = "completed"
     OVERDUE = "overdue"
     EXPIRING = "expiring"
@@ -36,10 +38,13 @@ def training_status(
     expires_on: date | None,
     due_on: date | None,
     today: date,
+    awaiting_sign_off: bool = False,
 ) -> Status:
     """- A valid completion is *completed*, or *expiring* in its last 30 days.
     - It is *expired* from its expiry date on, until completed again.
-    - Without one: *overdue* the day after the due date, else *in progress* once begun.
+    - Without one: *awaiting sign-off* once the quiz is passed where observed practice must be
+      signed off (the learner has done their part, so this comes before *overdue*); else
+      *overdue* the day after the due date, else *in progress* once begun.
     """
     if completed_on is not None:
         if expires_on is None or today < expires_on:
@@ -49,6 +54,8 @@ def training_status(
                 return Status.EXPIRING
             return Status.COMPLETED
         return Status.EXPIRED
+    if awaiting_sign_off:
+        return Status.AWAITING_SIGN_OFF
     if due_on is not None and today > due_on:
         return Status.OVERDUE
     if started_at is not None:
@@ -73,6 +80,7 @@ def status_sql(record, today: date) -> ColumnElement[str]:
             literal(Status.EXPIRING.value),
         ),
         (record.completed_on.is_not(None), literal(Status.COMPLETED.value)),
+        (record.awaiting_sign_off.is_(True), literal(Status.AWAITING_SIGN_OFF.value)),
         (record.due_on < today, literal(Status.OVERDUE.value)),
         (record.started_at.is_not(None), literal(Status.IN_PROGRESS.value)),
         else_=literal(Status.NOT_STARTED.value),
