@@ -12,7 +12,7 @@ TODAY = date(2026, 6, 15)
 STARTED = datetime(2026, 6, 1, 9, 0)
 
 CASES = [
-    # started, completed_on, expires_on, due_on, expected
+    # started, completed_on, expires_on, due_on, expected (none awaiting a sign-off)
     (None, None, None, None, Status.NOT_STARTED),
     (STARTED, None, None, None, Status.IN_PROGRESS),
     (None, None, None, date(2026, 6, 15), Status.NOT_STARTED),  # due today: not yet overdue
@@ -32,20 +32,37 @@ CASES = [
         Status.COMPLETED,
     ),  # done beats due
 ]
+# started, completed_on, expires_on, due_on, expected, with a passed quiz awaiting a sign-off
+AWAITING = [
+    (STARTED, None, None, None, Status.AWAITING_SIGN_OFF),
+    # The learner has done their part: overdue is the observer's to fix, so the wait shows.
+    (STARTED, None, None, date(2026, 6, 14), Status.AWAITING_SIGN_OFF),
+    # A recertification waiting for its sign-off: the earlier completion still counts.
+    (STARTED, date(2026, 1, 1), date(2027, 1, 1), None, Status.COMPLETED),
+    (STARTED, date(2025, 6, 15), date(2026, 6, 15), None, Status.EXPIRED),
+]
+ALL = [(*case[:4], False, case[4]) for case in CASES] + [
+    (*case[:4], True, case[4]) for case in AWAITING
+]
 
 
-@pytest.mark.parametrize("started,completed,expires,due,expected", CASES)
-def test_training_status(started, completed, expires, due, expected):
+@pytest.mark.parametrize("started,completed,expires,due,awaiting,expected", ALL)
+def test_training_status(started, completed, expires, due, awaiting, expected):
     status = training_status(
-        started_at=started, completed_on=completed, expires_on=expires, due_on=due, today=TODAY
+        started_at=started,
+        completed_on=completed,
+        expires_on=expires,
+        due_on=due,
+        today=TODAY,
+        awaiting_sign_off=awaiting,
     )
     assert status is expected
 
 
 def test_sql_status_agrees_with_python(db, make):
     module = make.module().module
-    people = make.users(len(CASES))
-    for person, (started, completed, expires, due, _) in zip(people, CASES, strict=True):
+    people = make.users(len(ALL))
+    for person, (started, completed, expires, due, awaiting, _) in zip(people, ALL, strict=True):
         db.session.add(
             TrainingRecord(
                 user_id=person.id,
@@ -54,6 +71,7 @@ def test_sql_status_agrees_with_python(db, make):
                 completed_on=completed,
                 expires_on=expires,
                 due_on=due,
+                awaiting_sign_off=awaiting,
             )
         )
     db.session.commit()
@@ -63,7 +81,7 @@ def test_sql_status_agrees_with_python(db, make):
         )
     ).all()
     by_user = dict(rows)
-    assert [by_user[p.id] for p in people] == [case[-1].value for case in CASES]
+    assert [by_user[p.id] for p in people] == [case[-1].value for case in ALL]
 
 
 def test_only_valid_completions_count_as_done():

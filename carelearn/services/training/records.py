@@ -153,6 +153,8 @@ def rebuild_records() -> int:
         select(Assignment.user_id, Assignment.module_id),
         select(LessonProgress.user_id, LessonProgress.module_id),
         select(Completion.user_id, Completion.module_id),
+        # Testing out needs no lesson: a pass waiting for its sign-off may be all there is.
+        _WAITING.with_only_columns(QuizAttempt.user_id, ModuleVersion.module_id),
     ).subquery()
     due = (
         select(Assignment.user_id, Assignment.module_id, _DUE_ON.label("due_on"))
