@@ -40,6 +40,7 @@ class ModuleProgress:
     viewed_lesson_ids: list[int]  # most recent first
     latest_completion: LatestCompletion | None
     due_on: date | None = None
+    awaiting_sign_off: bool = False  # passed, and the practice is still to be signed off
     # Worked out once, not on every use: a page of modules reads each several times.
     status: Status = field(init=False)
     slug: str = field(init=False)
@@ -56,6 +57,7 @@ class ModuleProgress:
             expires_on=completion.expires_on if completion else None,
             due_on=self.due_on,
             today=today(),
+            awaiting_sign_off=self.awaiting_sign_off,
         )
         self.slug = self.version.slug
         self.required = is_required(due_on=self.due_on)
@@ -93,8 +95,12 @@ class ModuleProgress:
     @property
     def quiz_open(self) -> bool:
         """Whether the learner may start the quiz now: every lesson done, and the module not
-        completed (an expiring or expired completion may be renewed)."""
-        return self.all_lessons_done and self.status != Status.COMPLETED
+        completed or passed and waiting for its sign-off (an expiring or expired completion may
+        be renewed)."""
+        return self.all_lessons_done and self.status not in (
+            Status.COMPLETED,
+            Status.AWAITING_SIGN_OFF,
+        )
 
     @property
     def next_lesson_position(self) -> int | None:
@@ -119,6 +125,7 @@ def _overview_query(one_module: bool):
             r.expires_on,
             r.score_percent,
             r.version_label,
+            r.awaiting_sign_off,
             lp.lesson_id,
             lp.completed_at,
         )
@@ -143,16 +150,19 @@ class _Standing:
     due_on: date | None
     latest_completion: LatestCompletion | None
     lessons: list[tuple[int, bool]]  # (lesson id, done), most recently viewed first
+    awaiting_sign_off: bool = False
 
 
 def _standings(rows) -> dict[int, _Standing]:
     """module id -> where the learner stands, from the rows of one of the queries above."""
     found: dict[int, _Standing] = {}
-    for module_id, version_id, due, done_on, expires, score, label, lesson_id, completed_at in rows:
+    for row in rows:
+        module_id, version_id, due, done_on, expires, score, label, awaiting = row[:8]
+        lesson_id, completed_at = row[8:]
         standing = found.get(module_id)
         if standing is None:
             completion = LatestCompletion(done_on, expires, score, label) if done_on else None
-            standing = found[module_id] = _Standing(version_id, due, completion, [])
+            standing = found[module_id] = _Standing(version_id, due, completion, [], bool(awaiting))
         if lesson_id is not None:
             standing.lessons.append((lesson_id, completed_at is not None))
     return found
@@ -197,4 +207,5 @@ def _progress(version: PublishedVersion, standing: _Standing) -> ModuleProgress:
         viewed_lesson_ids=[lesson_id for lesson_id, _ in viewed],
         latest_completion=standing.latest_completion,
         due_on=standing.due_on,
+        awaiting_sign_off=standing.awaiting_sign_off,
     )

@@ -56,6 +56,11 @@ def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     progress = module_progress(user, version)
     if not progress.all_lessons_done:
         raise QuizNotAvailable("Finish every lesson first: the quiz comes at the end.")
+    if progress.status == Status.AWAITING_SIGN_OFF:
+        raise QuizNotAvailable(
+            "You have passed the quiz. Next, your manager or a practice supervisor watches you "
+            "at work and signs off the checklist."
+        )
     if progress.status == Status.COMPLETED:
         raise QuizNotAvailable(
             "You have completed this module. It will be due again when it expires."
