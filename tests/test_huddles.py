@@ -366,6 +366,22 @@ def test_what_was_agreed_may_be_up_to_1000_characters(trust, db, logged_in):
     assert huddle_count(db) == 1
 
 
+def test_what_was_agreed_may_not_hold_a_patients_details(trust, db, logged_in):
+    team, card = trust["reception"], trust["cards"][0]
+    client = logged_in(trust["manager"])
+    agreed = "Call back the patient in bay 4 on 07700 900123 about the wait"
+    response = post_huddle(client, team, card, attendees=str(trust["tom"].id), agreed=agreed)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "a phone number (07700 900123)" in html and "Nothing has been saved" in html
+    assert huddle_count(db) == 0
+    # "bay 4" alone is fine.
+    response = post_huddle(
+        client, team, card, attendees=str(trust["tom"].id), agreed="Offer a chair in bay 4"
+    )
+    assert response.status_code == 302 and huddle_count(db) == 1
+
+
 def test_a_team_outside_the_managers_scope_is_not_found(trust, db, logged_in):
     other, card = trust["elsewhere"], trust["cards"][0]
     with pytest.raises(TeamNotFound):

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, literal, select
 from ...core.audit import record_event
 from ...core.clock import today
 from ...core.database import chunked
+from ...core.identifiers import identifier_problem
 from ...extensions import db
 from ...models import Huddle, HuddleAttendance, HuddleCard, Team, TeamMembership, User
 from ..reporting.permissions import team_subtree
@@ -123,6 +124,8 @@ def _problems(team: Team, entry: HuddleEntry) -> tuple[list[HuddleProblem], list
                 f"(this is {len(agreed)}).",
             )
         )
+    elif patient_details := identifier_problem(agreed, "What the team agreed"):
+        problems.append(HuddleProblem("agreed", patient_details))
     return problems, ids
 
 
