@@ -85,6 +85,7 @@ def _publish_module(source: ModuleSource, actor_id: int | None) -> ModulePublish
         change_kind=meta.get("change", "minor"),
         grace_days=meta.get("grace_days", DEFAULT_GRACE_DAYS),
         test_out_mark=meta.get("test_out_mark"),
+        themes=meta.get("themes", []),
         practice_checklist=meta.get("practice", {}).get("checklist", []),
         practice_required=meta.get("practice", {}).get("required", False),
     )

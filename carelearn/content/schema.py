@@ -2,6 +2,7 @@
 
 from .conversation import OUTCOMES
 from .roles import JOB_ROLES
+from .themes import FEEDBACK_THEMES
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _role_list = {"type": "array", "items": {"enum": list(JOB_ROLES)}, "uniqueItems": True}
@@ -32,6 +33,13 @@ MODULE_SCHEMA = {
         # Against the version before: minor carries completions over, major has people redo it.
         "change": {"enum": ["minor", "major"]},
         "grace_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        # The feedback themes (content/themes.py) this module's training answers.
+        "themes": {
+            "type": "array",
+            "items": {"enum": list(FEEDBACK_THEMES)},
+            "uniqueItems": True,
+            "maxItems": 4,
+        },
         "test_out_mark": {"type": "integer", "minimum": 1, "maximum": 100},
         "practice": {
             "type": "object",

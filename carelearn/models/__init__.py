@@ -20,6 +20,15 @@ from .evidence import (
     PriorLearning,
     TeamSupervisor,
 )
+from .feedback import (
+    FeedbackEntry,
+    FeedbackMonth,
+    ModuleRating,
+    PulseResponse,
+    PulseRound,
+    PulseTaken,
+    YouSaidWeDid,
+)
 from .huddles import Huddle, HuddleAttendance, HuddleCard
 from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
@@ -28,6 +37,13 @@ from .site import HelpPage, OrganisationVision
 from .versions import TeamVersion
 
 __all__ = [
+    "PulseRound",
+    "YouSaidWeDid",
+    "PulseTaken",
+    "PulseResponse",
+    "ModuleRating",
+    "FeedbackMonth",
+    "FeedbackEntry",
     "TeamSupervisor",
     "PriorLearning",
     "PracticeObservation",

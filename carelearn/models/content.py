@@ -67,6 +67,8 @@ class ModuleVersion(Model):
     test_out_mark: Mapped[int | None] = mapped_column(Integer)
     # What a manager or supervisor watches for at work; when required, completion waits for it.
     practice_checklist: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The feedback themes (content/themes.py) this version's training answers.
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     practice_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -10,7 +10,7 @@ rebuilds the table).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Integer, event, text
+from sqlalchemy import Connection, Integer, event, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base, Model
@@ -37,13 +37,14 @@ PERSON_TABLES = {"training_record": "user_id", "completion": "user_id", "user": 
 PERSON_COLUMNS = ("name", "email", "job_role_id", "app_role", "active", "start_date")
 # Tables whose change raises the STRUCTURE counter, which makes every cached page stale.
 STRUCTURE_TABLES = ("team", "team_manager", "job_role", "module", "module_version", "learning_path")
-MEMBERSHIP_TABLE = "team_membership"
+# Tables whose rows belong to one team (their team_id): a change raises that team's counter.
+TEAM_TABLES = ("team_membership", "feedback_month")
 _OPERATIONS = ("insert", "update", "delete")
 
 
 def _trigger_tables() -> dict[str, str]:
     """Each trigger's name, with the table it is on."""
-    tables = [*PERSON_TABLES, *STRUCTURE_TABLES, MEMBERSHIP_TABLE]
+    tables = [*PERSON_TABLES, *STRUCTURE_TABLES, *TEAM_TABLES]
     return {f"counters_{table}_{operation}": table for table in tables for operation in _OPERATIONS}
 
 
@@ -79,9 +80,11 @@ def _sqlite_bump(team_ids: str) -> str:
     ON CONFLICT (team_id) DO UPDATE SET version = version + 1;"""
 
 
-def _sqlite_statements() -> list[str]:
+def _sqlite_statements(tables: set[str]) -> list[str]:
     statements = []
     for table, column in PERSON_TABLES.items():
+        if table not in tables:
+            continue
         people = {
             "insert": f"NEW.{column}",
             "delete": f"OLD.{column}",
@@ -102,12 +105,13 @@ def _sqlite_statements() -> list[str]:
         "delete": "SELECT OLD.team_id AS t",
         "update": "SELECT OLD.team_id AS t UNION SELECT NEW.team_id",
     }
-    for operation in _OPERATIONS:
-        statements.append(
-            f"CREATE TRIGGER counters_{MEMBERSHIP_TABLE}_{operation} AFTER {operation.upper()} "
-            f"ON {MEMBERSHIP_TABLE} FOR EACH ROW BEGIN {_sqlite_bump(teams[operation])} END"
-        )
-    for table in STRUCTURE_TABLES:
+    for table in (t for t in TEAM_TABLES if t in tables):
+        for operation in _OPERATIONS:
+            statements.append(
+                f"CREATE TRIGGER counters_{table}_{operation} AFTER {operation.upper()} "
+                f"ON {table} FOR EACH ROW BEGIN {_sqlite_bump(teams[operation])} END"
+            )
+    for table in (t for t in STRUCTURE_TABLES if t in tables):
         for operation in _OPERATIONS:
             statements.append(
                 f"CREATE TRIGGER counters_{table}_{operation} AFTER {operation.upper()} ON {table} "
@@ -175,7 +179,7 @@ BEGIN
 END $$;"""
 
 
-def _postgres_statements() -> list[str]:
+def _postgres_statements(tables: set[str]) -> list[str]:
     statements = [_POSTGRES_FUNCTIONS]
     transition = {
         "insert": "REFERENCING NEW TABLE AS new_rows",
@@ -183,6 +187,8 @@ def _postgres_statements() -> list[str]:
         "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
     }
     for table, column in PERSON_TABLES.items():
+        if table not in tables:
+            continue
         statements.append(_postgres_person_function(table, column))
         for operation in _OPERATIONS:
             statements.append(
@@ -190,13 +196,14 @@ def _postgres_statements() -> list[str]:
                 f'ON "{table}" {transition[operation]} FOR EACH STATEMENT '
                 f"EXECUTE FUNCTION counters_{table}_changed()"
             )
-    for operation in _OPERATIONS:
-        statements.append(
-            f"CREATE TRIGGER counters_{MEMBERSHIP_TABLE}_{operation} AFTER {operation.upper()} "
-            f"ON {MEMBERSHIP_TABLE} {transition[operation]} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION counters_memberships_changed()"
-        )
-    for table in STRUCTURE_TABLES:
+    for table in (t for t in TEAM_TABLES if t in tables):
+        for operation in _OPERATIONS:
+            statements.append(
+                f"CREATE TRIGGER counters_{table}_{operation} AFTER {operation.upper()} "
+                f"ON {table} {transition[operation]} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION counters_memberships_changed()"
+            )
+    for table in (t for t in STRUCTURE_TABLES if t in tables):
         for operation in _OPERATIONS:
             statements.append(
                 f"CREATE TRIGGER counters_{table}_{operation} AFTER {operation.upper()} "
@@ -206,16 +213,24 @@ def _postgres_statements() -> list[str]:
 
 
 def install_triggers(connection: Connection) -> None:
-    """Create every counter trigger (the tables must exist and have none yet)."""
+    """Create the counter trigger of every table that exists and has none yet. A migration that
+    creates one of these tables installs them again (after `drop_triggers`): so a migration
+    written before a table existed still runs on a fresh database."""
+    tables = set(inspect(connection).get_table_names())
     statements = (
-        _sqlite_statements() if connection.dialect.name == "sqlite" else _postgres_statements()
+        _sqlite_statements(tables)
+        if connection.dialect.name == "sqlite"
+        else _postgres_statements(tables)
     )
     for statement in statements:
         connection.exec_driver_sql(statement)
 
 
 def drop_triggers(connection: Connection) -> None:
+    tables = set(inspect(connection).get_table_names())
     for name, table in sorted(_trigger_tables().items()):
+        if table not in tables:
+            continue
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         else:
