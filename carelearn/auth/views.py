@@ -25,7 +25,7 @@ from ..core.numbers import parse_id
 from ..errors import too_many_tries
 from ..extensions import db, login_manager
 from ..models import User
-from ..models.people import normalise_email
+from ..models.people import normalise_email, password_matches
 from ..services.people import invitations
 from ..services.people.accounts import record_sign_in
 from ..services.reporting.permissions import landing_endpoint
@@ -97,7 +97,7 @@ def login():
         return too_many_tries(wait)
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        if not password_matches(user, form.password.data) or user is None or not user.active:
             form.password.errors.append(
                 "That email and password do not match an active account. Check them and try again."
             )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
+import secrets
 from datetime import date, datetime
 
 from flask import current_app
@@ -96,9 +98,9 @@ class User(UserMixin, Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        if not self.password_hash:
-            return False
-        return check_password_hash(self.password_hash, password)
+        """Whether the password is this person's. Takes as long with no password set as with a
+        wrong one, so the time taken tells nothing (see password_matches)."""
+        return password_matches(self, password)
 
     @property
     def is_admin(self) -> bool:
@@ -114,6 +116,22 @@ class User(UserMixin, Model):
     @property
     def first_name(self) -> str:
         return self.greeting_name
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash made the same way as real ones, of a password nobody has: checking a password
+    against it costs what checking a real one does."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
+def password_matches(person: User | None, password: str) -> bool:
+    """Whether `password` is this person's. An unknown email (no person) and an account with no
+    password yet are checked against a stand-in hash, so every failed sign-in takes the same
+    time and the time does not tell who has an account."""
+    stored = person.password_hash if person is not None else None
+    matches = check_password_hash(stored or _stand_in_hash(), password)
+    return matches and stored is not None
 
 
 def greeting_name(name: str | None, preferred_name: str | None = None) -> str:
