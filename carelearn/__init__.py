@@ -9,6 +9,7 @@ from flask import Flask
 
 from .config import PROJECT_ROOT, check_secret_key, load_config
 from .core.database import engine_options as database_options
+from .core.numbers import DatabaseIdConverter
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Before any route exists: every <int:...> is a database id (core/numbers.py).
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     from . import models  # noqa: F401  (every table on the metadata, for Alembic and queries)
     from .extensions import csrf, db, login_manager, migrate
@@ -60,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .help import bp as help_bp
     from .learn.views import bp as learn_bp
     from .manage.views import bp as manage_bp
+    from .observe.views import bp as observe_bp
+    from .verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
@@ -67,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(observe_bp)
+    app.register_blueprint(verify_bp)
 
     from .cli import init_app as init_cli
 

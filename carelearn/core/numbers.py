@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+from werkzeug.routing import IntegerConverter, Map
+
 # ASCII digits only ("²" and "٣" are digits to str.isdigit, but not to int() or the database),
 # and few enough to fit a 64-bit database integer.
 _ID = re.compile(r"[0-9]{1,18}")
+# The largest id a 64-bit signed database integer holds.
+MAX_ID = 2**63 - 1
 
 
 def parse_id(text: str | None) -> int | None:
@@ -14,3 +18,21 @@ def parse_id(text: str | None) -> int | None:
     if text is None or not _ID.fullmatch(text):
         return None
     return int(text)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits of a number a database id can be. Anything else,
+    "²" or a number past 2^63-1 included, matches no route (404) instead of reaching a query
+    that the database would refuse with an error (500)."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = 0,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ):
+        super().__init__(map, fixed_digits, min, max, signed)
