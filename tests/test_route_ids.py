@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from carelearn.core.numbers import MAX_ID, DatabaseIdConverter
 from carelearn.models import AppRole
 
-NOT_IDS = [str(MAX_ID + 1), str(2**64), "9" * 30, "²", "١٢"]
+NOT_IDS = [str(MAX_ID + 1), str(2**63), str(2**64), "9" * 30, "²", "١٢"]
 
 
 def _paths(app, slug: str, value: str) -> list[tuple[str, str]]:

@@ -6,24 +6,24 @@ import re
 
 from werkzeug.routing import IntegerConverter, Map
 
-# ASCII digits only ("²" and "٣" are digits to str.isdigit, but not to int() or the database),
-# and few enough to fit a 64-bit database integer.
-_ID = re.compile(r"[0-9]{1,18}")
-# The largest id a 64-bit signed database integer holds.
-MAX_ID = 2**63 - 1
+# ASCII digits only ("²" and "٣" are digits to str.isdigit, but not to int() or the database).
+_ID = re.compile(r"[0-9]{1,19}")
+# The largest id the id columns hold: they are INTEGER, 32 bits in PostgreSQL, so a larger number
+# (2^63 or more included) can name no row, and PostgreSQL would refuse it with an error.
+MAX_ID = 2**31 - 1
 
 
 def parse_id(text: str | None) -> int | None:
     """The whole number the text holds, or None when it holds anything else."""
-    if text is None or not _ID.fullmatch(text):
+    if text is None or not _ID.fullmatch(text) or int(text) > MAX_ID:
         return None
     return int(text)
 
 
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in every route: ASCII digits of a number a database id can be. Anything else,
-    "²" or a number past 2^63-1 included, matches no route (404) instead of reaching a query
-    that the database would refuse with an error (500)."""
+    "²" or a number past MAX_ID (2^63 and more included) matches no route (404) instead of
+    reaching a query that the database would refuse with an error (500)."""
 
     regex = r"[0-9]{1,19}"
 
