@@ -136,6 +136,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DIGEST_WEEKDAY": int(env.get("CARELEARN_DIGEST_WEEKDAY", "0")),  # 0 is Monday
         # The share of required training the organisation aims to have done: a line on charts.
         "COMPLETION_TARGET": _percent(env, "CARELEARN_COMPLETION_TARGET", 95),
+        # The name certificates and verification pages give as the one that issued them.
+        "ORGANISATION_NAME": env.get("CARELEARN_ORGANISATION_NAME", "").strip()
+        or "CareLearn demo hospital",
         # Demo mode allows the development key; it is what `make run` uses.
         "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
         # No form needs more than the staff import's file; anything bigger is refused outright.
@@ -144,6 +147,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("CARELEARN_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Shared ward computers: a session ends after this long unused, and this long in all.
+        "SESSION_IDLE_MINUTES": _whole_number(env, "CARELEARN_SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _whole_number(env, "CARELEARN_SESSION_MAX_HOURS", 12),
         "WTF_CSRF_TIME_LIMIT": None,
         # Failed logins and password-reset requests are limited (services/throttle.py). Each
         # worker counts on its own unless they share a store: set redis://... in production.

@@ -1,6 +1,8 @@
-"""Response headers that hold every page to a strict Content-Security-Policy."""
+"""Response headers: a strict Content-Security-Policy on every page, and no caching of what a
+signed-in person sees."""
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -23,4 +25,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Nothing a signed-in person sees is kept by the browser or a proxy: on a shared ward
+        # computer, Back after signing out must not show it.
+        if request.endpoint != "static" and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response

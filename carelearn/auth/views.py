@@ -24,9 +24,9 @@ from ..core import freshness, throttle
 from ..core.numbers import parse_id
 from ..errors import too_many_tries
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import SignInSession, User
 from ..models.people import normalise_email, password_matches
-from ..services.people import invitations
+from ..services.people import invitations, sign_in_sessions
 from ..services.people.accounts import record_sign_in
 from ..services.reporting.permissions import landing_endpoint
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
@@ -36,17 +36,47 @@ bp = Blueprint("auth", __name__)
 
 # Built once: loading the user is part of every request, so it skips building a query each time,
 # and it reads the organisation's structure counter too (see services/freshness.py).
-_USER_BY_ID = select(User, freshness.STRUCTURE_VERSION).where(User.id == bindparam("user_id"))
+# Only while its sign-in session has not ended on the server (services/people/sign_in_sessions.py).
+_USER_BY_ID = (
+    select(User, freshness.STRUCTURE_VERSION)
+    .join(SignInSession, SignInSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        SignInSession.key_hash == bindparam("key_hash"),
+        SignInSession.ended_at.is_(None),
+    )
+)
+_TIMED_OUT = {
+    "idle": "You were signed out after {minutes} minutes without using CareLearn, in case "
+    "someone else uses this computer. Sign in again to carry on.",
+    "too old": "You were signed out because you signed in more than {hours} hours ago. Sign in "
+    "again to carry on.",
+}
 
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     user_id, _, session_key = session_id.partition(":")
     person_id = parse_id(user_id)
-    if person_id is None:
+    sign_in_key = session.get(sign_in_sessions.KEY)
+    if person_id is None or not isinstance(sign_in_key, str):
+        return None
+    if reason := sign_in_sessions.timed_out(session):
+        session.clear()
+        if reason in _TIMED_OUT:
+            config = current_app.config
+            flash(
+                _TIMED_OUT[reason].format(
+                    minutes=config["SESSION_IDLE_MINUTES"], hours=config["SESSION_MAX_HOURS"]
+                ),
+                "info",
+            )
         return None
     try:
-        found = db.session.execute(_USER_BY_ID, {"user_id": person_id}).first()
+        found = db.session.execute(
+            _USER_BY_ID,
+            {"user_id": person_id, "key_hash": sign_in_sessions.key_hash(sign_in_key)},
+        ).first()
         if found is None:
             return None
         user, structure_version = found
@@ -105,6 +135,7 @@ def login():
             # A fresh session at login, so a session fixed before login is worth nothing.
             session.clear()
             login_user(user)
+            sign_in_sessions.start_session(user.id, session)
             record_sign_in(user)
             return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(user)))
     throttle.count(rules)  # a failed try (logging in never counts)
@@ -114,6 +145,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sign_in_sessions.end_session(session)
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have logged out.", "info")
@@ -162,9 +195,11 @@ def set_password(token: str):
         except invitations.InvalidLink as problem:
             return _link_problem(problem)
         else:
-            # A fresh session, as at login.
+            # A fresh session, as at login; a new password ends every other one.
+            sign_in_sessions.end_all_sessions(user.id, "new password")
             session.clear()
             login_user(user)
+            sign_in_sessions.start_session(user.id, session)
             record_sign_in(user)
             flash("Your password is set and you are logged in.", "success")
             return redirect(url_for(landing_endpoint(user)))

@@ -33,10 +33,12 @@ from .huddles import Huddle, HuddleAttendance, HuddleCard
 from .outbox import BackgroundJob, EmailState, JobState, OutboxEmail
 from .people import AppRole, JobRole, Team, TeamKind, TeamManager, TeamMembership, User
 from .progress import AttemptQuestion, Completion, LessonProgress, QuizAttempt
+from .sessions import SignInSession
 from .site import HelpPage, OrganisationVision
 from .versions import TeamVersion
 
 __all__ = [
+    "SignInSession",
     "PulseRound",
     "YouSaidWeDid",
     "PulseTaken",

@@ -17,6 +17,7 @@ from ...core.database import chunked
 from ...extensions import db
 from ...models import AppRole, Team, TeamManager, TeamMembership, User
 from .checks import PeopleError, PersonDetails, checked_details
+from .sign_in_sessions import end_all_sessions
 
 
 def team_ids_of(user_id: int) -> list[int]:
@@ -209,6 +210,8 @@ def set_active(user: User, active: bool, actor_id: int | None = None) -> bool:
     if not active and actor_id == user.id:
         raise PeopleError("You cannot deactivate your own account. Ask another admin.")
     user.active = active
+    if not active:
+        end_all_sessions(user.id, "deactivated")
     record_event(
         "user.reactivate" if active else "user.deactivate", "user", user.id, actor_id=actor_id
     )
