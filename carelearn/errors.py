@@ -35,6 +35,15 @@ MESSAGES = {
 }
 
 
+# For when even the error page cannot be drawn (the database, the session or a template broken):
+# no layout, nothing that could fail again.
+_PLAIN_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong'
+    "</title></head><body><h1>Something went wrong on our side</h1><p>It has been logged. "
+    "Please try again in a minute.</p></body></html>"
+)
+
+
 def _render(code: int):
     title, advice = MESSAGES[code]
     return render_template("errors/error.html", code=code, title=title, advice=advice), code
@@ -69,5 +78,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_error):
-        db.session.rollback()
-        return _render(500)
+        try:
+            db.session.rollback()
+            return _render(500)
+        except Exception:  # the last resort must answer, whatever broke
+            app.logger.exception("The error page itself failed; answering in plain text")
+            return _PLAIN_500, 500, {"Content-Type": "text/html; charset=utf-8"}

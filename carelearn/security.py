@@ -1,8 +1,7 @@
 """Response headers: a strict Content-Security-Policy on every page, and no caching of what a
 signed-in person sees."""
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -26,7 +25,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         # Nothing a signed-in person sees is kept by the browser or a proxy: on a shared ward
-        # computer, Back after signing out must not show it.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # computer, Back after signing out must not show it. The session cookie says who is
+        # signed in without asking the database, so error pages get this too.
+        if request.endpoint != "static" and "_user_id" in session:
             response.headers["Cache-Control"] = "no-store"
         return response

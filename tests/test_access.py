@@ -143,6 +143,10 @@ def test_login_form_shows_what_to_fix_tied_to_the_field(client):
         ("https://evil.example/phish", "/learn"),
         ("//evil.example/phish", "/learn"),
         ("/\\evil.example", "/learn"),
+        # A line break could add a header of the attacker's to the redirect.
+        ("/learn%0D%0ASet-Cookie:%20x=1", "/learn"),
+        ("/learn%0Aevil", "/learn"),
+        ("/learn/record%7F", "/learn"),
     ],
 )
 def test_login_redirects_only_to_local_paths(client, make, next_path, expected):

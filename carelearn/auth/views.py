@@ -101,6 +101,8 @@ def safe_next(target: str | None) -> str | None:
         or not target.startswith("/")
         or target.startswith("//")
         or "\\" in target
+        # A line break or other control character could split the Location header.
+        or any(ord(c) < 32 or ord(c) == 127 for c in target)
     ):
         return None
     return target
