@@ -139,6 +139,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The name certificates and verification pages give as the one that issued them.
         "ORGANISATION_NAME": env.get("CARELEARN_ORGANISATION_NAME", "").strip()
         or "CareLearn demo hospital",
+        # Only `flask db ...` (upgrade makes the database) may create a missing SQLite file.
+        "DATABASE_FILE_MAY_BE_CREATED": _running_database_command(),
         # Demo mode allows the development key; it is what `make run` uses.
         "DEMO_MODE": env.get("CARELEARN_DEMO", "") == "1",
         # No form needs more than the staff import's file; anything bigger is refused outright.
@@ -164,6 +166,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     return config
+
+
+def _running_database_command() -> bool:
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "db" in sys.argv[1:]
 
 
 def _running_maintenance_command() -> bool:

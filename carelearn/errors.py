@@ -1,8 +1,10 @@
 """Error pages in the site's layout; a database outage gets a calm 'try again' page."""
 
+import sys
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from .extensions import db
 
@@ -70,11 +72,16 @@ def init_app(app: Flask) -> None:
             "Go back, reload the page and try again.",
         ), 400
 
-    @app.errorhandler(OperationalError)
-    def _database_unavailable(_error):
-        db.session.rollback()
-        response = _render(503)
-        return response[0], 503, {"Retry-After": "30"}
+    @app.errorhandler(DatabaseError)
+    def _database_error(error):
+        # Unreachable, or its file is not a database (exactly DatabaseError): an outage, so
+        # 503 and "try again". Its subclasses (a broken constraint, bad data) are faults: 500.
+        if isinstance(error, OperationalError) or type(error) is DatabaseError:
+            db.session.rollback()
+            response = _render(503)
+            return response[0], 503, {"Retry-After": "30"}
+        app.log_exception(sys.exc_info())
+        return _server_error(error)
 
     @app.errorhandler(500)
     def _server_error(_error):

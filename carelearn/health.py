@@ -12,8 +12,13 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     try:
-        db.session.execute(text("SELECT 1"))
+        # The schema, not only a connection: an empty database (a file recreated, a database
+        # never migrated) answers SELECT 1 but cannot serve a page.
+        db.session.execute(text('SELECT 1 FROM "user" WHERE 1 = 0'))
     except SQLAlchemyError:
         db.session.rollback()
-        return {"status": "unavailable", "detail": "the database does not answer"}, 503
+        return {
+            "status": "unavailable",
+            "detail": "the database does not answer or has no CareLearn tables",
+        }, 503
     return {"status": "ok"}

@@ -153,6 +153,7 @@ def test_the_same_seed_builds_the_same_organisation_and_again_changes_nothing(
             "SECRET_KEY": "test",
             "CONTENT_DIR": str(PROJECT_ROOT / "modules"),
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "other.sqlite3"),
+            "DATABASE_FILE_MAY_BE_CREATED": True,  # a new, empty database for this build
         }
     )
     with other.app_context():

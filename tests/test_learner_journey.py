@@ -174,6 +174,7 @@ def test_expired_completion_offers_a_refresher(db, make, logged_in):
         from_page=f"/learn/attempts/{attempt_id}",
     )
     clock.freeze(datetime(2026, 1, 10, 12, 0))
+    client = logged_in(learner)  # a year on: the old session has long timed out
     home = page(client, "/learn")
     assert "Expired" in home
     assert "Take the refresher quiz" in page(client, f"/learn/{version.slug}")
@@ -251,4 +252,5 @@ def test_module_cards_show_each_learners_own_place(db, make, logged_in):
     assert "1 of 3 lessons done" in html and "Continue<" in html and "25% done" in html
     assert "Required · due 20 Mar 2026" in html
     clock.freeze(datetime(2026, 3, 21, 9, 0))
+    client = logged_in(behind)  # days later: the old session has timed out
     assert "Overdue" in page(client, "/learn")

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -85,9 +86,12 @@ def _load_user(session_id: str) -> User | None:
         freshness.note_structure(structure_version)
         return user
     except SQLAlchemyError:
-        # With the database down, pages render as logged out rather than failing twice.
+        # Not "signed out": that would send people to sign in while the database is down.
+        # The error reaches the 503 page, which is drawn as for nobody signed in, without
+        # asking the database again.
         db.session.rollback()
-        return None
+        g._login_user = login_manager.anonymous_user()
+        raise
 
 
 def safe_next(target: str | None) -> str | None:

@@ -2,6 +2,7 @@
 keys, concurrent readers), checking idle connections before use, pages that only read, and
 running prebuilt statements."""
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -16,8 +17,9 @@ PING_AFTER_IDLE_SECONDS = 5.0
 T = TypeVar("T")
 
 
-def _configure_sqlite(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
+        _note_file(dbapi_connection, record)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -157,13 +159,53 @@ def _refuse_statement(_connection, _cursor, statement: str, *_args) -> None:
         )
 
 
+_FILE = "carelearn.sqlite_file"
+
+
+def _note_file(dbapi_connection, record) -> None:
+    """Which file the connection has open, to notice if it is moved, deleted or replaced."""
+    path = next((row[2] for row in dbapi_connection.execute("PRAGMA database_list")), "")
+    if path and record is not None:
+        stat = os.stat(path)
+        record.info[_FILE] = (path, stat.st_dev, stat.st_ino)
+
+
+def _same_file_or_reconnect(_dbapi_connection, record, _proxy) -> None:
+    """A connection keeps working on a file that was moved or deleted, unseen by everyone else:
+    hand it out only while its path still leads to the same file (a stat, a few microseconds),
+    else connect afresh, which finds the file missing (503) or opens the one now there."""
+    known = record.info.get(_FILE)
+    if known is None:
+        return
+    path, device, inode = known
+    try:
+        stat = os.stat(path)
+    except OSError:
+        stat = None
+    if stat is None or (stat.st_dev, stat.st_ino) != (device, inode):
+        raise exc.DisconnectionError(f"{path} is no longer the file this connection opened")
+
+
+def _refuse_missing_file(_dialect, _record, connect_args, _params) -> None:
+    """SQLite makes an empty database when its file is missing (a disk not mounted, a path
+    mistyped): the app would then answer as if it had no data, or fail in odd ways. Only
+    `flask db upgrade` may create it; anything else finds the database unavailable."""
+    path = connect_args[0] if connect_args else ""
+    if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+        raise sqlite3.OperationalError(f"the database file {path} is missing")
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine  # created by Flask-SQLAlchemy's init_app; not connected yet
+    if engine.dialect.name == "sqlite" and not app.config["DATABASE_FILE_MAY_BE_CREATED"]:
+        if not event.contains(engine, "do_connect", _refuse_missing_file):
+            event.listen(engine, "do_connect", _refuse_missing_file)
     for name, listener in (
         ("connect", _configure_sqlite),
         ("checkin", _note_checkin),
         ("checkout", _ping_if_idle),
+        ("checkout", _same_file_or_reconnect),
         ("before_cursor_execute", _refuse_statement),
     ):
         if not event.contains(engine, name, listener):
