@@ -10,6 +10,7 @@ from flask import Flask
 from .config import PROJECT_ROOT, check_secret_key, load_config
 from .core.database import engine_options as database_options
 from .core.numbers import DatabaseIdConverter
+from .core.text import CleanRequest
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.request_class = CleanRequest  # what browsers send arrives cleaned (core/text.py)
     # Before any route exists: every <int:...> is a database id (core/numbers.py).
     app.url_map.converters["int"] = DatabaseIdConverter
 
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import admin
     from .auth.views import bp as auth_bp
+    from .feedback.views import bp as feedback_bp
     from .health import bp as health_bp
     from .help import bp as help_bp
     from .learn.views import bp as learn_bp
@@ -67,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(admin.create_blueprint())
     app.register_blueprint(health_bp)

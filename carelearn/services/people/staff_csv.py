@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ...core.text import clean_text
+
 MAX_IMPORT_BYTES = 1024 * 1024  # 1 MB: about 10,000 staff
 
 COLUMNS = {
@@ -114,8 +116,10 @@ def parse_staff_csv(data: bytes | str) -> ParsedFile:
     for number, record in enumerate(body, start=2):
         if not any(cell.strip() for cell in record):
             continue  # blank rows, as spreadsheets often leave at the end
+        # Cleaned as form fields are (core/text.py): no control or bidirectional characters.
         cells = {
-            key: (record[i].strip() if i < len(record) else "") for key, i in positions.items()
+            key: (clean_text(record[i]).strip() if i < len(record) else "")
+            for key, i in positions.items()
         }
         parsed.rows.append(SourceRow(number, cells))
     if not parsed.rows:
