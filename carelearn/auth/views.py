@@ -30,6 +30,7 @@ from ..models.people import normalise_email, password_matches
 from ..services.people import invitations, sign_in_sessions
 from ..services.people.accounts import record_sign_in
 from ..services.reporting.permissions import landing_endpoint
+from . import devices
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -117,14 +118,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for(landing_endpoint(current_user)))
     form = LoginForm()
+    email = request.form.get("email", "")
     rules = (
-        throttle.per_email_and_address(
-            "login",
-            throttle.LOGIN_FAILURES_PER_EMAIL,
-            throttle.LOGIN_FAILURES_PER_ADDRESS,
-            request.form.get("email", ""),
-            request.remote_addr,
-        )
+        throttle.sign_in_rules(email, request.remote_addr, devices.trusted_device_for(email))
         if request.method == "POST"
         else []
     )
@@ -143,7 +139,11 @@ def login():
             login_user(user)
             sign_in_sessions.start_session(user.id, session)
             record_sign_in(user)
-            return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(user)))
+            response = redirect(
+                safe_next(request.args.get("next")) or url_for(landing_endpoint(user))
+            )
+            devices.remember_device(response, user.email)
+            return response
     throttle.count(rules)  # a failed try (logging in never counts)
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

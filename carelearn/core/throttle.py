@@ -17,12 +17,27 @@ from limits import RateLimitItem, parse_many, storage, strategies
 
 from ..models.people import normalise_email
 
-# What is allowed before a pause, for one email address and for one network address (a
-# hospital's computers may share one, so that allowance is larger).
-LOGIN_FAILURES_PER_EMAIL = "5/minute;20/hour"
-LOGIN_FAILURES_PER_ADDRESS = "30/minute;300/hour"
+# Failed sign-ins (docs/security.md explains the design). Guessing is slowed where it comes from,
+# so no one else can use these limits to shut a person out:
+# - one email typed from one network address (or on one trusted device): a guesser's pace;
+# - from browsers that have never signed in here, one email from everywhere and one network
+#   address for every email: a spread-out or scripted attack. A hospital's computers may share
+#   one address, so that allowance is large; and a device someone has signed in on before is
+#   never held back by them, so the person can always sign in where they usually do.
+LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS = "5/minute;20/hour"
+LOGIN_FAILURES_PER_EMAIL_AND_DEVICE = "10/minute;50/hour"
+LOGIN_FAILURES_PER_EMAIL = "50/hour;200/day"
+LOGIN_FAILURES_PER_ADDRESS = "100/minute;1000/hour"
 RESET_REQUESTS_PER_EMAIL = "3/hour"
 RESET_REQUESTS_PER_ADDRESS = "10/minute;100/hour"
+# The public certificate check, per network address: looking codes up, and checking files.
+VERIFY_LOOKUPS_PER_ADDRESS = "30/minute;600/hour"
+VERIFY_UPLOADS_PER_ADDRESS = "10/minute;100/hour"
+# The public feedback form. One address may stand for a whole hospital's guest Wi-Fi or a mobile
+# network, so it allows a few patients at once; a team's poster in a busy clinic hears a few an
+# hour at most, so its allowance only stops a flood from filling its page.
+FEEDBACK_SENDS_PER_ADDRESS = "5/minute;30/hour"
+FEEDBACK_SENDS_PER_TEAM = "60/minute;1000/day"
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,21 @@ def per_email_and_address(
     return [
         Rule(parse_many(per_email), f"{action}:{normalise_email(email)}"),
         Rule(parse_many(per_address), f"{action}:{address or ''}"),
+    ]
+
+
+def sign_in_rules(email: str, address: str | None, trusted_device: str | None) -> list[Rule]:
+    """The allowances a failed sign-in counts against (see the constants above). An email with
+    no account is counted the same way, so a pause tells nothing about who has one."""
+    email = normalise_email(email)
+    if trusted_device is not None:
+        return [
+            Rule(parse_many(LOGIN_FAILURES_PER_EMAIL_AND_DEVICE), f"login:{email}|{trusted_device}")
+        ]
+    return [
+        Rule(parse_many(LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS), f"login:{email}|{address or ''}"),
+        Rule(parse_many(LOGIN_FAILURES_PER_EMAIL), f"login:{email}"),
+        Rule(parse_many(LOGIN_FAILURES_PER_ADDRESS), f"login:@{address or ''}"),
     ]
 
 
