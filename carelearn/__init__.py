@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, check_secret_key, load_config
+from .config import PROJECT_ROOT, check_limit_store, check_secret_key, load_config
 from .core.database import engine_options as database_options
 from .core.numbers import DatabaseIdConverter
 from .core.text import CleanRequest
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, test_config))
     check_secret_key(app.config, app.debug)
+    check_limit_store(app.config, app.debug)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )

@@ -156,6 +156,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Failed logins and password-reset requests are limited (services/throttle.py). Each
         # worker counts on its own unless they share a store: set redis://... in production.
         "RATELIMIT_STORAGE_URI": env.get("CARELEARN_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_MEMORY_OK": env.get("CARELEARN_RATELIMIT_STORAGE_MEMORY_OK", "") == "1",
         # How many proxies in front of the app set X-Forwarded-For and -Proto: the limits count
         # by the person's address, not the proxy's.
         "PROXY_HOPS": _whole_number(env, "CARELEARN_PROXY_HOPS", 0),
@@ -185,6 +186,26 @@ def check_secret_key(config: dict, debug: bool) -> None:
         raise ConfigError(
             "SECRET_KEY is not set. Set it to a long random value, for example the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+
+
+def check_limit_store(config: dict, debug: bool) -> None:
+    """In production the rate limits must be shared by every web process (Redis): counted in
+    each process's memory, each would allow the whole allowance again, and a second host
+    doubles it. One process on purpose may say so with CARELEARN_RATELIMIT_STORAGE_MEMORY_OK=1."""
+    allowed = (
+        debug
+        or config.get("TESTING")
+        or config.get("DEMO_MODE")
+        or config.get("RATELIMIT_MEMORY_OK")
+        or _running_maintenance_command()
+    )
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not allowed:
+        raise ConfigError(
+            "CARELEARN_RATELIMIT_STORAGE is not set, so each web process would count sign-in "
+            "and form limits on its own. Set it to a shared store such as "
+            "redis://127.0.0.1:6379/0, or, for a single process on purpose, set "
+            "CARELEARN_RATELIMIT_STORAGE_MEMORY_OK=1."
         )
 
 

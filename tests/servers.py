@@ -39,6 +39,8 @@ def server_env(instance: Path, database_url: str, secret_key: str | None = None)
             "CARELEARN_CONTENT_DIR": str(PROJECT_ROOT / "modules"),
             "CARELEARN_OUTBOX_DIR": str(instance / "outbox"),
             "PYTHONUNBUFFERED": "1",
+            # One process per test server, unless a test shares a store on purpose.
+            "CARELEARN_RATELIMIT_STORAGE_MEMORY_OK": "1",
         }
     )
     return env

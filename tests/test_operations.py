@@ -209,9 +209,25 @@ def test_the_app_refuses_to_start_with_the_default_secret_key(monkeypatch):
     assert create_app() is not None
 
 
+def test_production_refuses_limits_counted_in_each_process_unless_asked(monkeypatch, tmp_path):
+    for name in ("CARELEARN_DEMO", "FLASK_RUN_FROM_CLI", "CARELEARN_RATELIMIT_STORAGE_MEMORY_OK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-" + "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/any.sqlite3")
+    monkeypatch.delenv("CARELEARN_RATELIMIT_STORAGE", raising=False)
+    with pytest.raises(ConfigError, match="CARELEARN_RATELIMIT_STORAGE is not set"):
+        create_app()
+    monkeypatch.setenv("CARELEARN_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    monkeypatch.setenv("CARELEARN_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("CARELEARN_RATELIMIT_STORAGE_MEMORY_OK", "1")
+    assert create_app() is not None
+
+
 def test_database_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/carelearn")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("CARELEARN_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert (
         app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/carelearn"

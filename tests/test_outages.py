@@ -66,7 +66,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _make_admin(database_url: str) -> str:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 32})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 32}
+    )
     with app.app_context():
         create_admin_account("admin@example.org", "Ada Admin", PASSWORD)
         db.session.commit()
@@ -124,7 +126,13 @@ def test_a_missing_or_broken_sqlite_file_answers_503_and_is_not_made_again(tmp_p
 def test_an_empty_database_fails_the_health_check(tmp_path):
     database = tmp_path / "empty.sqlite3"
     database.touch()  # a file, but no schema in it
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "x" * 32})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": "x" * 32,
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert "no CareLearn tables" in response.json["detail"]
