@@ -1,4 +1,4 @@
-"""Flask commands: content checking and publishing, accounts, demo data."""
+"""Flask commands: content checking and publishing, accounts, demo data, backups."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from .admin.commands import import_staff_command
 from .auth.commands import invite
 from .content.publisher import check_content, publish_content
 from .content.quality import summary_lines
+from .core.backup import BackupError, backup_sqlite, default_backup_path
+from .core.clock import utcnow
 from .worker import worker_command
 
 
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(apply_rules)
     app.cli.add_command(send_reminders)
     app.cli.add_command(worker_command)
+    app.cli.add_command(backup)
 
 
 @click.group(help="Check and publish the training content under modules/.")
@@ -54,7 +57,10 @@ def content_check(path: str | None):
 @content.command("publish", help="Load valid, changed modules into the database as new versions.")
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 def content_publish(path: str | None):
+    from .services.onboarding.new_versions import apply_new_versions
+
     outcomes = publish_content(_content_dir(path))
+    asked = apply_new_versions(outcomes)
     for outcome in outcomes:
         if outcome.status == "invalid":
             click.echo(f"not published {outcome.slug}: {len(outcome.problems)} problem(s)")
@@ -63,6 +69,8 @@ def content_publish(path: str | None):
         else:
             v = outcome.version
             click.echo(f"{outcome.status} {outcome.slug}: version {v.number} ({v.label})")
+    if asked:
+        click.echo(f"{asked} {'person' if asked == 1 else 'people'} asked to take a new version.")
     if any(o.status == "invalid" for o in outcomes):
         sys.exit(1)
 
@@ -150,3 +158,19 @@ def send_reminders(on):
         f"Queued {run.learner_emails} reminder(s), {run.escalations} escalation(s), "
         f"{run.digests} weekly digest(s) for the worker to send."
     )
+
+
+@click.command("backup", help="Copy the SQLite database, consistently, while the app runs.")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (default: instance/backups/carelearn-<date>-<time>.sqlite3).",
+)
+def backup(target: Path | None):
+    target = target or default_backup_path(Path(current_app.instance_path) / "backups", utcnow())
+    try:
+        made = backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Backed up to {made} ({made.stat().st_size:,} bytes), checked whole.")
