@@ -15,7 +15,10 @@ What it does, all on this machine and only over the loopback interface:
    and a hello-world Flask app (benchmarks/hello.py) served the same way before and after the
    pages: the ceiling on this machine, against which each page is given as a ratio;
 4. times one whole-organisation CSV export on its own and watches the worker's memory;
-5. prints a table of medians over the runs and writes it into docs/benchmarks.md.
+5. builds the manager's evidence pack (about 2,000 staff) with the worker's own job handler in
+   a separate process, twice: first issuing every certificate it holds, then with them issued,
+   timing each and watching that process's memory;
+6. prints a table of medians over the runs and writes it into docs/benchmarks.md.
 
 The quiz row submits a fresh, unsubmitted attempt with every request (prepared beforehand,
 answered wrongly, so it is scored and recorded as not passed); the report says how many of the
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import io
 import json
 import os
 import platform
@@ -42,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +79,8 @@ TARGETS = {
     "matrix filtered": 0.12,
 }
 EXPORT_SECONDS, EXPORT_GROWTH_MB, WORKER_RSS_MB = 3.0, 50, 150
+PACK_SECONDS, PACK_GROWTH_MB = 60.0, 100
+PACK_PAGE = "evidence pack"  # not a page: the pack built in the background, see _measure_pack
 
 
 @dataclass
@@ -84,6 +91,8 @@ class Page:
     path: str
     expected: int
     bodies: Path | None = None
+    # Sent from a new client address each request, to the server that trusts one proxy.
+    vary_address: bool = False
 
 
 @dataclass
@@ -111,7 +120,23 @@ class Run:
     quiz_requests: int = 0
 
 
+@dataclass
+class PackBuild:
+    """One evidence pack built by the job handler in a process of its own."""
+
+    seconds: float
+    issuing_seconds: float  # of which issuing certificates
+    issued: int
+    people: int
+    certificates: int
+    size_mb: float
+    growth_mb: float  # the process's peak resident memory during the build, over its start
+    state: str
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["build-pack"]:
+        return _build_pack_here(sys.argv[2], int(sys.argv[3]))
     args = _arguments()
     _need_wrk()
     _need_gunicorn()
@@ -121,10 +146,13 @@ def main() -> int:
     build_seconds = _build(url, args)
     facts = _prepare(url)
     runs = []
-    for number in range(1, args.runs + 1):
+    wanted = _wanted(args)
+    pages_wanted = not wanted or bool(wanted - {PACK_PAGE})
+    for number in range(1, args.runs + 1 if pages_wanted else 1):
         print(f"\nRun {number} of {args.runs}", flush=True)
         runs.append(_one_run(url, args, facts, work))
-    table = _report(runs, args)
+    packs = _measure_pack(url, facts) if not wanted or PACK_PAGE in wanted else []
+    table = _report(runs, args, packs)
     print("\n" + table)
     if not args.no_docs:
         _write_docs(args, url, build_seconds, runs, table)
@@ -141,7 +169,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="medians are taken over the runs")
     parser.add_argument("--duration", type=int, default=15, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help=f"comma-separated page names (default: all), '{PACK_PAGE}' for the pack build",
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -220,6 +252,7 @@ def _flask(url: str, *args: str) -> None:
         **os.environ,
         "DATABASE_URL": url,
         "CARELEARN_INSTANCE_DIR": str(ROOT / "instance" / "bench"),
+        "CARELEARN_RATELIMIT_STORAGE_MEMORY_OK": "1",  # one command, serving no one
     }
     env.pop("CARELEARN_DEMO", None)
     subprocess.run(
@@ -247,7 +280,13 @@ def _app(url: str):
     from carelearn import create_app
     from carelearn.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16)})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "RATELIMIT_MEMORY_OK": True,  # one process, serving no one
+        }
+    )
     with app.app_context():
         yield db
         db.session.remove()
@@ -259,6 +298,7 @@ def _prepare(url: str) -> dict:
     from sqlalchemy import func, select
 
     from carelearn.models import Completion, HuddleCard, Team, User
+    from carelearn.services.evidence.certificates import issue_certificate
     from carelearn.services.reporting.permissions import visible_user_ids_query
 
     with _app(url) as db:
@@ -272,7 +312,21 @@ def _prepare(url: str) -> dict:
         )
         team_id = db.session.scalar(select(Team.id).where(Team.name == "Outpatients"))
         card_id = db.session.scalar(select(func.min(HuddleCard.id)))
-        return {"person_id": person_id, "team_id": team_id, "card_id": card_id}
+        # One certificate, issued as its first download would: the verify page checks its code.
+        completion_id = db.session.scalar(
+            select(func.max(Completion.id)).where(
+                Completion.user_id == person_id, Completion.method != "prior_learning"
+            )
+        )
+        code = issue_certificate(completion_id).code
+        db.session.commit()
+        return {
+            "person_id": person_id,
+            "team_id": team_id,
+            "card_id": card_id,
+            "completion_id": completion_id,
+            "code": code,
+        }
 
 
 def _fresh_attempts(
@@ -581,6 +635,7 @@ def _wrk(port: int, page: Page, cookie: str, args, threads: int = 2) -> Result:
         cookie or "-",
         str(page.bodies) if page.bodies else "-",
         str(threads),
+        "vary-address" if page.vary_address else "-",
     ]
     output = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=args.duration + 120
@@ -613,26 +668,50 @@ def _server_env(url: str | None) -> dict:
         if k not in ("CARELEARN_DEMO", "FLASK_DEBUG", "FLASK_APP", "DATABASE_URL")
     }
     env["SECRET_KEY"] = secrets.token_hex(32)
+    if not env.get("CARELEARN_RATELIMIT_STORAGE"):
+        # Each worker counts limits on its own: no shared store is running here, and the one
+        # limited page measured (verify) sends each request from another address anyway.
+        env["CARELEARN_RATELIMIT_STORAGE_MEMORY_OK"] = "1"
+    # wrk sends the cookie it was given and never takes the refreshed one, so a session would
+    # count as idle half an hour after it signed in: the run may take longer.
+    env.setdefault("CARELEARN_SESSION_IDLE_MINUTES", "720")
     if url:
         env["DATABASE_URL"] = url
         env["CARELEARN_INSTANCE_DIR"] = str(ROOT / "instance" / "bench")
     return env
 
 
+def _wanted(args) -> set[str]:
+    return {p.strip() for p in args.pages.split(",") if p.strip()}
+
+
 def _one_run(url: str, args, facts: dict, work: Path) -> Run:
     run = Run()
-    wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
+    wanted = _wanted(args)
     # More than the fastest run submits (about 1,100 a second here), so every request scores a
     # fresh attempt; the report says if some did not.
-    quiz_forms = _fresh_attempts(url, max(2000, args.duration * 2000), seed=args.seed)
-    step_forms = _fresh_attempts(
-        url, max(2000, args.duration * 2000), seed=args.seed, slug=CONVERSATION_MODULE
+    fresh = max(2000, args.duration * 2000)
+    quiz_forms = (
+        _fresh_attempts(url, fresh, seed=args.seed) if not wanted or "quiz submit" in wanted else []
+    )
+    step_forms = (
+        _fresh_attempts(url, fresh, seed=args.seed, slug=CONVERSATION_MODULE)
+        if not wanted or "conversation step" in wanted
+        else []
     )
     # Both apps stay up for the whole run; the ceiling is measured again between pages, and
     # each page is compared with the ceiling measured just before and just after it, so a
     # machine that gets busier or quieter during the run skews the ratios as little as possible.
     hello = Server("hello:create_app()", BENCH_DIR, _server_env(None), work / "hello.log", "/")
     server = Server("carelearn:create_app()", ROOT, _server_env(url), work / "carelearn.log")
+    # The same app behind one trusted proxy, as in production: the public certificate check
+    # allows each client address a few lookups a minute, so its load comes from many addresses.
+    proxied = Server(
+        "carelearn:create_app()",
+        ROOT,
+        {**_server_env(url), "CARELEARN_PROXY_HOPS": "1"},
+        work / "carelearn-proxied.log",
+    )
     try:
         cookies = {
             who: _login(server.port, email)
@@ -645,7 +724,7 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
             + "\n"
         )
         token = quote(cookies["learner"][1])
-        check_form, quiz_forms = quiz_forms[0], quiz_forms[1:]
+        check_form, quiz_forms = (quiz_forms[0], quiz_forms[1:]) if quiz_forms else (None, [])
         with (work / "quiz.txt").open("w") as out:
             for attempt_id, fields in quiz_forms:
                 out.write(f"/learn/attempts/{attempt_id}\tcsrf_token={token}&{urlencode(fields)}\n")
@@ -689,9 +768,19 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 200,
             ),
             Page("help (public)", None, "GET", "/help", 200),
+            Page(
+                "certificate download",
+                "manager",
+                "GET",
+                f"/manage/people/{facts['person_id']}/completions/{facts['completion_id']}"
+                "/certificate.pdf",
+                200,
+            ),
+            Page("verify (public)", None, "GET", f"/verify/{facts['code']}", 200, None, True),
             Page("export (whole org)", "admin", "GET", "/manage/completions.csv", 200),
         ]
         workers = server.workers()
+        proxied_workers = proxied.workers()
         # One export on its own first: its time and how much the worker's memory grows.
         _request(server.port, "GET", "/manage/", cookies["admin"][0])  # both workers warm
         _request(server.port, "GET", "/manage/", cookies["admin"][0])
@@ -717,9 +806,12 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 if wanted and page.name not in wanted:
                     continue
                 cookie = cookies[page.who][0] if page.who else login_cookie
-                _check(server.port, page, cookie, check_form, cookies["learner"][1])
-                with CpuSplit(workers) as cpu:
-                    result = _wrk(server.port, page, cookie, args)
+                target, pids = (
+                    (proxied, proxied_workers) if page.vary_address else (server, workers)
+                )
+                _check(target.port, page, cookie, check_form, cookies["learner"][1])
+                with CpuSplit(pids) as cpu:
+                    result = _wrk(target.port, page, cookie, args)
                 result.cpu = cpu.shares
                 run.ceiling.append(_ceiling(hello, args))
                 result.ratio = result.rps / statistics.mean(run.ceiling[-2:])
@@ -737,6 +829,7 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
         run.peak_rss_mb = max(watch.peak.values())
         run.rss_after_mb = max(_rss_mb(p) for p in workers)
     finally:
+        proxied.stop()
         server.stop()
         hello.stop()
     return run
@@ -761,6 +854,116 @@ def _check(port: int, page: Page, cookie: str, quiz_form, token: str) -> None:
         )
 
 
+# -- the evidence pack, built as the worker builds it ---------------------------------------
+
+
+def _measure_pack(url: str, facts: dict) -> list[PackBuild]:
+    """The manager's pack (their directorate, about 2,000 staff) as at today, built by the job
+    handler in a process of its own: first issuing the certificates, then again."""
+    from sqlalchemy import select
+
+    from carelearn.models import TeamManager, User
+    from carelearn.services.evidence.pack import PackRequest, request_pack
+
+    builds = []
+    for when in ("first build", "built again"):
+        with _app(url) as db:
+            manager = db.session.scalar(select(User).where(User.email == MANAGER))
+            teams = tuple(
+                db.session.scalars(
+                    select(TeamManager.team_id).where(TeamManager.user_id == manager.id)
+                )
+            )
+            pack_id = request_pack(manager, PackRequest(team_ids=teams)).id
+            db.session.commit()
+        print(f"  evidence pack ({when})...", flush=True)
+        output = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "build-pack", url, str(pack_id)],
+            cwd=ROOT,
+            env=_server_env(url),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=3600,
+        ).stdout
+        build = PackBuild(**json.loads(output.strip().splitlines()[-1]))
+        print(
+            f"  evidence pack ({when}): {build.state}, {build.people:,} staff in "
+            f"{build.seconds:.1f} s ({build.issuing_seconds:.1f} s issuing {build.issued:,} "
+            f"certificates), {build.size_mb:.1f} MB, memory +{build.growth_mb:.0f} MB",
+            flush=True,
+        )
+        builds.append(build)
+    return builds
+
+
+def _status_mb(field_name: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _build_pack_here(url: str, pack_id: int) -> int:
+    """In the process `_measure_pack` starts: run the pack's job as the worker would, timing
+    the certificates it issues, and print one line of JSON."""
+    from sqlalchemy import select
+
+    from carelearn.models import BackgroundJob, EvidencePack, EvidencePackChunk
+    from carelearn.services.evidence import pack_members
+    from carelearn.worker import JOB_HANDLERS
+
+    issuing = {"seconds": 0.0, "count": 0}
+    issue = pack_members.issue_certificate
+
+    def timed_issue(completion_id: int):
+        started = time.perf_counter()
+        try:
+            return issue(completion_id)
+        finally:
+            issuing["seconds"] += time.perf_counter() - started
+            issuing["count"] += 1
+
+    pack_members.issue_certificate = timed_issue
+    with _app(url) as db:
+        job = db.session.scalars(
+            select(BackgroundJob).where(BackgroundJob.kind == "evidence.pack")
+        ).all()
+        payload = next(j.payload for j in job if j.payload["pack_id"] == pack_id)
+        db.session.rollback()
+        resident_at_start = _status_mb("VmRSS")
+        started = time.monotonic()
+        JOB_HANDLERS["evidence.pack"](payload)
+        seconds = time.monotonic() - started
+        peak = _status_mb("VmHWM")
+        pack = db.session.get(EvidencePack, pack_id)
+        certificates = 0
+        if pack.state == "ready":
+            first = db.session.scalars(
+                select(EvidencePackChunk.id).where(EvidencePackChunk.pack_id == pack_id)
+            ).all()
+            data = b"".join(
+                db.session.scalar(select(EvidencePackChunk.data).where(EvidencePackChunk.id == i))
+                for i in first
+            )
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            certificates = sum(
+                1 for n in names if n.startswith("certificates/") and n.endswith(".pdf")
+            )
+        result = PackBuild(
+            seconds=seconds,
+            issuing_seconds=issuing["seconds"],
+            issued=issuing["count"],
+            people=pack.total,
+            certificates=certificates,
+            size_mb=pack.size_bytes / 1024 / 1024,
+            growth_mb=max(0.0, peak - resident_at_start),
+            state=pack.state,
+        )
+    print(json.dumps(result.__dict__))
+    return 0
+
+
 # -- reporting -------------------------------------------------------------------------------
 
 
@@ -769,7 +972,9 @@ def _median(values) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def _report(runs: list[Run], args) -> str:
+def _report(runs: list[Run], args, packs: list[PackBuild]) -> str:
+    if not runs or not runs[0].pages:
+        return "\n".join(_pack_lines(packs))
     names = [n for n in runs[0].pages]
     lines = [
         "| page | requests/s | p50 ms | p99 ms | × ceiling | target | CPU: app · database · wrk |",
@@ -809,13 +1014,42 @@ def _report(runs: list[Run], args) -> str:
         f"{'met' if rss < WORKER_RSS_MB else 'missed'}).",
         "- Quiz submit: "
         + (
-            "every request submitted a fresh attempt (scored, not passed)."
+            "not measured in this run."
+            if not quiz
+            else "every request submitted a fresh attempt (scored, not passed)."
             if fresh >= quiz
             else f"{fresh:,} of {quiz:,} requests submitted a fresh attempt (scored, not "
             "passed); the rest submitted one again, which changes nothing."
         ),
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _pack_lines(packs))
+
+
+def _pack_lines(packs: list[PackBuild]) -> list[str]:
+    """The evidence pack builds: the first issuing every certificate, the second with them
+    issued already."""
+    lines = []
+    for build, when in zip(packs, ("first build", "built again"), strict=False):
+        if build.state != "ready":
+            lines.append(f"- Evidence pack, {when}: **{build.state}** (see the worker's log).")
+            continue
+        met = build.seconds < PACK_SECONDS
+        grew = build.growth_mb < PACK_GROWTH_MB
+        issuing = (
+            f"{build.issuing_seconds:.1f} s of it issuing {build.issued:,} certificates "
+            f"({build.issuing_seconds / build.seconds:.0%}), "
+            if build.issued
+            else "every certificate issued already, "
+        )
+        lines.append(
+            f"- Evidence pack, {when}: {build.people:,} staff, {build.certificates:,} "
+            f"certificates, {build.size_mb:.1f} MB, built in {build.seconds:.1f} s ({issuing}"
+            f"target under {PACK_SECONDS:.0f} s: {'met' if met else '**missed**'}"
+            + ("" if met else f" by {build.seconds - PACK_SECONDS:.0f} s")
+            + f"); the worker's memory grew by {build.growth_mb:.0f} MB (target under "
+            f"{PACK_GROWTH_MB} MB: {'met' if grew else '**missed**'})."
+        )
+    return lines
 
 
 def _cpu_text(shares: tuple[float, float, float]) -> str:
@@ -874,7 +1108,8 @@ def _write_docs(args, url: str, build_seconds: float, runs: list[Run], table: st
             f"{when}. {_machine(url)}.",
             f"{args.staff:,} staff (seed {args.seed})"
             + (f", built in {build_seconds:.0f} s" if build_seconds else "")
-            + f"; {len(runs)} runs of {args.duration} s per page at {args.connections} "
+            + f"; {len(runs)} run{'' if len(runs) == 1 else 's'} of {args.duration} s per page at "
+            f"{args.connections} "
             "connections; medians.",
             "",
             table,

@@ -1,8 +1,11 @@
 -- wrk script for one page of the benchmark (see bench.py, which passes the arguments).
 --
 -- Arguments: method, path, expected status, cookie header ("-" for none), a file of
--- "path<TAB>form body" lines ("-" for none) that the threads share out and send in turn.
--- Every response with another status is counted, and done() prints one line of JSON.
+-- "path<TAB>form body" lines ("-" for none) that the threads share out and send in turn, the
+-- number of threads, and "vary-address" to send each request from another client address (an
+-- X-Forwarded-For header, for a server that trusts one proxy): a page limited per address then
+-- measures its work, not its refusals. Every response with another status is counted, and
+-- done() prints one line of JSON.
 
 local threads = {}
 
@@ -36,10 +39,20 @@ function init(args)
     requests[1] = wrk.format(method, path, headers, nil)
   end
   sent = 0
+  vary_address = args[7] == "vary-address"
+  if vary_address then
+    get_method, get_path, get_headers = method, path, headers
+  end
 end
 
 function request()
   sent = sent + 1
+  if vary_address then
+    -- 10.<thread>.x.y: about 65,000 addresses per thread, each used about once a minute.
+    local n = sent % 65536
+    get_headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", id, math.floor(n / 256), n % 256)
+    return wrk.format(get_method, get_path, get_headers, nil)
+  end
   return requests[(sent - 1) % #requests + 1]
 end
 

@@ -24,6 +24,8 @@ from .core.clock import utcnow
 from .core.jobs import JobHandler, enqueue_job_once, run_next_job
 from .core.outbox import deliver_batch
 from .extensions import db
+from .services.evidence.certificate_sweep import issue_missing_certificates
+from .services.evidence.pack import PACK_JOB, build_pack
 from .services.onboarding.assignments import create_recertification_assignments
 from .services.onboarding.reminders import send_reminders
 from .services.onboarding.rules import apply_onboarding_rules
@@ -31,6 +33,8 @@ from .services.onboarding.rules import apply_onboarding_rules
 logger = logging.getLogger(__name__)
 
 DAILY = "daily"
+# How long an idle worker waits, once every certificate is issued, before it looks again.
+CERTIFICATE_SWEEP_SECONDS = 30.0
 
 
 def run_daily_jobs(payload: dict) -> None:
@@ -49,7 +53,7 @@ def run_daily_jobs(payload: dict) -> None:
 
 
 # Each kind of background job and the function that runs it with the job's payload.
-JOB_HANDLERS: dict[str, JobHandler] = {DAILY: run_daily_jobs}
+JOB_HANDLERS: dict[str, JobHandler] = {DAILY: run_daily_jobs, PACK_JOB: build_pack}
 
 
 class Worker:
@@ -58,6 +62,7 @@ class Worker:
         # A plain flag: a signal handler must not take locks the interrupted code may hold.
         self.stopping = False
         self._daily_queued_for: date | None = None
+        self._certificates_checked_at = float("-inf")
 
     def stop(self, *_signal_args) -> None:
         self.stopping = True
@@ -87,7 +92,19 @@ class Worker:
         )
         if self.stopping:
             return bool(claimed)
-        return bool(claimed) or run_next_job(self.name, JOB_HANDLERS) is not None
+        if claimed or run_next_job(self.name, JOB_HANDLERS) is not None:
+            return True
+        return self.issue_certificates()
+
+    def issue_certificates(self) -> bool:
+        """With nothing else to do, issue missing certificates; once none are missing, look
+        again only after a while (the search reads every completion)."""
+        if time.monotonic() - self._certificates_checked_at < CERTIFICATE_SWEEP_SECONDS:
+            return False
+        issued = issue_missing_certificates()
+        if not issued:
+            self._certificates_checked_at = time.monotonic()
+        return issued > 0
 
     def run(self, once: bool = False) -> None:
         """Work until stopped; with `once`, until nothing is left to do."""

@@ -185,6 +185,8 @@ def test_completions_export_honours_scope_and_filters(trust, logged_in):
         "2027-01-10",
         "90",
         "",
+        "",  # how it was earned: a record made directly, with no completion behind it
+        "",  # observed practice: none signed off
     ]
     overdue = _csv_rows(client.get("/manage/completions.csv?status=overdue"))
     assert [r[0] for r in overdue[1:]] == ["Ben Brown"]
@@ -208,6 +210,27 @@ def test_exports_neutralise_formulas(trust, make, logged_in, db):
     for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx"):
         assert safe_cell(dangerous).startswith("'")
     assert safe_cell("Ward 7") == "Ward 7" and safe_cell(None) == ""
+
+
+def test_a_cell_holding_the_list_separator_is_quoted(trust, logged_in, db):
+    trust["ours"][0].name = "Smith;=1+1"
+    db.session.commit()
+    response = logged_in(trust["manager"]).get("/manage/completions.csv")
+    rows = _csv_rows(response)
+    assert any(r[0] == "Smith;=1+1" for r in rows)  # one cell, as typed
+    line = next(x for x in response.get_data(as_text=True).splitlines() if "Smith;" in x)
+    # Split at ";" as such a spreadsheet does, outside quotes: no piece starts a formula.
+    pieces, inside, piece = [], False, ""
+    for character in line:
+        if character == '"':
+            inside = not inside
+        if character == ";" and not inside:
+            pieces.append(piece)
+            piece = ""
+        else:
+            piece += character
+    pieces.append(piece)
+    assert len(pieces) == 1 and line.startswith('"Smith;=1+1"')
 
 
 def test_export_is_streamed_not_built_in_memory(trust, make, db):

@@ -181,7 +181,10 @@ def test_reminding_everyone_overdue_queues_one_email_each_once_a_day(ward, logge
 
     # The next day they may be reminded again.
     clock.freeze(datetime(2026, 6, 16, 9, 0))
-    _send(client, ward["outpatients"], token)
+    client = logged_in(ward["manager"])  # a day later, signed in afresh
+    _send(
+        client, ward["outpatients"], csrf_token(client, f"/manage/teams/{ward['outpatients'].id}")
+    )
     assert len(outbox_messages(app)) == 4
 
 

@@ -28,6 +28,9 @@ def create_blueprint() -> Blueprint:
         onboarding,
         outbox,
         people,
+        prior_learning,
+        pulse,
+        ratings,
         staff_import,
         teams,
         vision,
@@ -45,6 +48,9 @@ def create_blueprint() -> Blueprint:
         outbox,
         help_page,
         vision,
+        prior_learning,
+        pulse,
+        ratings,
     ):
         module.add_routes(bp)
     return bp

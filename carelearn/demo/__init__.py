@@ -33,7 +33,9 @@ from ..services.training.attempts import Attempt, find_attempt
 from ..services.training.conversations import take_step
 from ..services.training.published import PublishedVersion
 from ..services.training.quiz import open_attempt, parse_answers, submit_attempt
+from .feedback import seed_feedback
 from .huddles import seed_huddles
+from .observations import seed_observations
 from .vision import seed_vision
 
 DEMO_PASSWORD = "carelearn-demo"  # demo data only; never use outside a demo
@@ -160,6 +162,8 @@ def seed_demo() -> str:
     seed_vision()
     _seed_progress()
     seed_huddles()
+    seed_feedback()
+    seed_observations(_pass_quiz)
     return f"Demo data ready: {created} new people, {len(DEMO_PEOPLE)} demo accounts in all."
 
 

@@ -9,6 +9,8 @@ they are) and adds, with bulk inserts:
 - years of history: lesson progress, quiz attempts (the recent ones with their questions and
   answers), completions that are valid, expiring or expired, and assignments from onboarding
   rules, managers and recertification, some of them overdue;
+- two years of feedback from patients and staff on the teams that see patients, with the
+  FeedbackMonth rows that count it (scale_feedback.py);
 - the TrainingRecord rows that summarise it all, rebuilt from those tables at the end.
 
 The demo manager also manages the Planned Care directorate, which holds a fifth of the staff
@@ -53,6 +55,7 @@ from .scale_data import (
     PRACTICE_PATH,
     TEAM_SUFFIXES,
 )
+from .scale_feedback import FeedbackBuilder
 from .scale_history import HistoryBuilder
 from .scale_rows import (
     GeneratedPerson,
@@ -77,7 +80,7 @@ def build_scale_demo(staff: int, seed: int = 1) -> str:
     return f"Large demo organisation ready in {time.monotonic() - started:.0f} s: {summary}."
 
 
-class _ScaleBuilder(ContentBuilder, HistoryBuilder):
+class _ScaleBuilder(ContentBuilder, HistoryBuilder, FeedbackBuilder):
     def __init__(self, staff: int, seed: int):
         self.staff = staff
         self.rng = random.Random(seed)
@@ -98,6 +101,7 @@ class _ScaleBuilder(ContentBuilder, HistoryBuilder):
         people = self._people(leaves, departments, directorates)
         rules = self._paths_and_rules(modules)
         self._history(people, modules, rules)
+        self._feedback(leaves, people)
         self.out.flush()
         db.session.flush()
         self.out.counts["training_record"] = rebuild_records()

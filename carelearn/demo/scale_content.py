@@ -76,6 +76,7 @@ class ContentBuilder:
                 pass_mark=version.pass_mark,
                 per_attempt=version.questions_per_attempt,
                 recertify=version.recertify_after_months,
+                practice_required=version.practice_required,
                 # Rolled out one after another, from 19 months to 2 months ago.
                 rollout=self.today - timedelta(days=580 - 520 * i // max(1, len(versions) - 1)),
             )

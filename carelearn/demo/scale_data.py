@@ -3,6 +3,9 @@
 GENERATED_DOMAIN = "generated.carelearn.example"
 BATCH = 5000  # rows per INSERT round trip
 ATTEMPT_DETAIL_DAYS = 60  # attempts this recent keep their questions and answers
+# Of the recent first passes of a module whose practice must be signed off, the share still
+# waiting for the sign-off, and how recent "recent" is.
+AWAITING_SIGN_OFF_SHARE, AWAITING_SIGN_OFF_DAYS = 0.9, 75
 ORGANISATION = "Riverside Health NHS Trust"
 MANAGED_DIRECTORATE = "Planned Care"  # the demo manager's, with a fifth of the staff
 

@@ -13,7 +13,7 @@ from ..models import (
     LessonProgress,
     QuizAttempt,
 )
-from .scale_data import ATTEMPT_DETAIL_DAYS
+from .scale_data import ATTEMPT_DETAIL_DAYS, AWAITING_SIGN_OFF_DAYS, AWAITING_SIGN_OFF_SHARE
 from .scale_rows import (
     GeneratedPerson,
     IdAllocator,
@@ -102,23 +102,34 @@ class HistoryBuilder:
             if renewed > expires:  # after the expiry date, so a recertification was assigned
                 assignments.append((expires, "recertification", None, None, expires))
             completions.append(renewed)
+        # Some recent first passes of a module whose practice must be signed off are still
+        # waiting for the sign-off: a passed quiz and no completion yet.
+        waiting = None
+        if (
+            module.practice_required
+            and len(completions) == 1
+            and (today - completions[0]).days <= AWAITING_SIGN_OFF_DAYS
+            and rng.random() < AWAITING_SIGN_OFF_SHARE
+        ):
+            waiting, open_due = completions.pop(), due_on
+        pass_days = completions + ([waiting] if waiting else [])
 
         lessons = module.lessons
-        if completions:
+        if pass_days:
             read = len(lessons)
-            reading_from = completions[0] - timedelta(days=rng.randint(0, 6))
+            reading_from = pass_days[0] - timedelta(days=rng.randint(0, 6))
         elif rng.random() < 0.55:
             read = rng.randint(1, len(lessons))
             reading_from = assigned_on + timedelta(days=rng.randint(0, (today - assigned_on).days))
         else:
             read, reading_from = 0, None
-        failed_only = not completions and read == len(lessons) and rng.random() < 0.3
+        failed_only = not pass_days and read == len(lessons) and rng.random() < 0.3
         if reading_from is not None:  # they read at least one lesson
             for position, (lesson_id, minutes) in enumerate(lessons[:read]):
                 day = min(reading_from + timedelta(days=position // 2), today)
                 viewed = at_hour(day, 8 + position, rng.randint(0, 59))
                 finished = (
-                    bool(completions) or failed_only or position < read - 1 or rng.random() < 0.5
+                    bool(pass_days) or failed_only or position < read - 1 or rng.random() < 0.5
                 )
                 self.out.add(
                     LessonProgress,
@@ -132,8 +143,9 @@ class HistoryBuilder:
                     },
                 )
 
-        # Quiz attempts: a pass on each completion day, sometimes after a failed try or two.
-        days = [(day, True) for day in completions]
+        # Quiz attempts: a pass on each completion day (and the waiting one), sometimes after a
+        # failed try or two.
+        days = [(day, True) for day in pass_days]
         if failed_only:
             assert reading_from is not None  # they read every lesson, and every module has some
             days.append((min(reading_from + timedelta(days=len(lessons) // 2 + 1), today), False))
@@ -143,6 +155,8 @@ class HistoryBuilder:
                 self._attempt(user_id, role, module, day, n, passed=False)
             if passes:
                 attempt_id, score = self._attempt(user_id, role, module, day, fails, passed=True)
+                if day == waiting:
+                    continue
                 self.out.add(
                     Completion,
                     {

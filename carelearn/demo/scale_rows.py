@@ -37,6 +37,7 @@ class ScaleModule:
     per_attempt: int
     recertify: int | None
     rollout: date  # when staff were first asked to take it
+    practice_required: bool = False  # a pass waits for its observed practice to be signed off
     questions: dict[str, list[tuple]] = field(default_factory=dict)  # role -> scored questions
 
 

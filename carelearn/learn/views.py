@@ -26,9 +26,22 @@ from ..services.training.quiz import (
     parse_answers,
     quiz_size,
     submit_attempt,
+    tried_testing_out,
 )
+from ..services.training.redo import pending_redo
+from ..services.training.status import Status
+from .certificates import register as register_certificate_pages
+from .feedback import register as register_feedback_pages
+from .observations import register as register_observation_pages
+from .pulse import register as register_pulse_pages
+from .ratings import register as register_rating_pages
 
 bp = Blueprint("learn", __name__)
+register_certificate_pages(bp)
+register_feedback_pages(bp)
+register_observation_pages(bp)
+register_pulse_pages(bp)
+register_rating_pages(bp)
 
 
 def _version_or_404(slug: str):
@@ -63,11 +76,23 @@ def my_training():
 def module(slug: str):
     version = _version_or_404(slug)
     progress = learning.module_progress(current_user, version)
+    redo = pending_redo(current_user.id, version.module_id)
+    # Until the lessons are done, to anyone with the module still to take (a quiz passed
+    # that waits for observed practice has been taken).
+    offer_test_out = (
+        version.test_out_mark is not None
+        and not progress.all_lessons_done
+        and progress.status != Status.AWAITING_SIGN_OFF
+        and (redo is not None or not progress.status.is_done)
+    )
     return render_template(
         "learn/module.html",
         version=version,
         progress=progress,
         size=quiz_size(current_user, version),
+        redo=redo,
+        offer_test_out=offer_test_out,
+        tried_testing_out=offer_test_out and tried_testing_out(current_user, version),
         form=ActionForm(),
     )
 
@@ -110,7 +135,7 @@ def complete_lesson(slug: str, position: int):
     if unfinished:
         flash(_lessons_left(slug, unfinished), "info")
         return redirect(url_for("learn.module", slug=slug))
-    if progress.quiz_open:
+    if progress.quiz_open or pending_redo(current_user.id, version.module_id):
         flash("You have finished the lessons. The quiz is next.", "success")
     else:
         completion = progress.latest_completion
@@ -148,7 +173,9 @@ def start_quiz(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        attempt = open_attempt(current_user, version)
+        attempt = open_attempt(
+            current_user, version, testing_out=request.form.get("testing_out") == "yes"
+        )
     except QuizNotAvailable as reason:
         flash(str(reason), "info")
         return redirect(url_for("learn.module", slug=slug))

@@ -101,7 +101,7 @@ def trend_chart(points: list[TrendPoint], target: int) -> Chart:
 _ROW, _BAR = 42, 16  # a row: its name above, then the bar
 SEGMENTS = (
     ("completed", "Completed"),
-    ("in_progress", "In progress"),
+    ("in_progress", "In progress or awaiting sign-off"),
     ("overdue", "Overdue or expired"),
     ("not_started", "Not started"),
 )

@@ -20,6 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..core.audit import record_event
 from ..core.clock import today
 from ..core.database import read_only
 from ..core.freshness import cached
@@ -41,16 +42,30 @@ from ..services.reporting.team_page import team_page
 from ..services.training.status import Status
 from . import charts
 from .assign import register as register_assign_pages
+from .certificates import register as register_certificate_pages
+from .evidence import register as register_evidence_pages
+from .feedback import register as register_feedback_pages
 from .forms import MatrixFilterForm
 from .huddles import register as register_huddle_pages
+from .posters import register as register_poster_pages
+from .prior_learning import register as register_prior_learning_pages
+from .pulse import register as register_pulse_pages
 from .questions import register as register_question_pages
 from .reminding import register as register_reminder_pages
+from .supervisors import register as register_supervisor_pages
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 register_assign_pages(bp)
+register_certificate_pages(bp)
+register_evidence_pages(bp)
+register_feedback_pages(bp)
 register_huddle_pages(bp)
+register_prior_learning_pages(bp)
+register_poster_pages(bp)
+register_pulse_pages(bp)
 register_question_pages(bp)
 register_reminder_pages(bp)
+register_supervisor_pages(bp)
 
 
 @bp.before_request
@@ -159,6 +174,12 @@ def _matrix_filters() -> tuple[reports.MatrixFilters, Markup]:
     return cached(current_user, "matrix filters", request.query_string, compute, rendered=True)
 
 
+def _record_export(name: str) -> None:
+    """Who took which list of people away, in the audit trail; written before the file streams."""
+    record_event("export", "user", current_user.id, actor_id=current_user.id, what=name)
+    db.session.commit()
+
+
 def _csv_response(lines, name: str) -> Response:
     filename = f"carelearn-{name}-{today().isoformat()}.csv"
     return Response(
@@ -174,17 +195,20 @@ def _csv_response(lines, name: str) -> Response:
 @bp.get("/matrix.csv")
 def export_matrix():
     _form, filters = _filter_form()
+    _record_export("matrix")
     return _csv_response(matrix_csv(current_user, filters), "matrix")
 
 
 @bp.get("/completions.csv")
 def export_completions():
     _form, filters = _filter_form()
+    _record_export("completions")
     return _csv_response(completions_csv(current_user, filters), "completions")
 
 
 @bp.get("/huddles.csv")
 def export_huddles():
+    _record_export("huddles")
     return _csv_response(huddles_csv(current_user), "huddles")
 
 

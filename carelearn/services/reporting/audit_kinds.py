@@ -59,6 +59,8 @@ def _assigned_to(s: Said) -> str:
 )
 def _assigned(s: Said) -> str:
     what, to, due = _what_assigned(s), _assigned_to(s), s.day("due_on")
+    if s.d.get("version_id"):
+        return f"{s.actor} assigned {what} again to {to}, as a new version came out, due {due}"
     if s.d.get("source") == "recertification":
         return (
             f"{s.actor} assigned {what} again to {to}, as their completion had expired, due {due}"
@@ -70,7 +72,12 @@ def _assigned(s: Said) -> str:
 
 @describes("completion.create", "Module completed", module=SLUG)
 def _completed(s: Said) -> str:
-    sentence = f"{s.actor} completed {s.name(SLUG, s.d.get('module'))}"
+    module = s.name(SLUG, s.d.get("module"))
+    sentence = f"{s.actor} completed {module}"
+    if s.d.get("method") == "tested_out":
+        sentence += " by testing out"
+    elif s.d.get("method") == "prior_learning":
+        sentence = f"{s.actor} recorded {module} as completed through recognised prior learning"
     if s.d.get("score") is not None:
         sentence += f" with {s.d['score']} %"
     if s.d.get("version"):
@@ -83,7 +90,27 @@ def _completed(s: Said) -> str:
 @describes("quiz.submit", "Quiz taken")
 def _quiz(s: Said) -> str:
     result = "passed" if s.d.get("passed") else "did not pass"
+    if s.d.get("testing_out"):
+        result = "tested out of" if s.d.get("passed") else "tried to test out of"
+        return f"{s.actor} {result} {s.subject} with {s.d.get('score', 0)} %"
     return f"{s.actor} {result} the quiz for {s.subject} with {s.d.get('score', 0)} %"
+
+
+@describes("prior_learning.record", "Prior learning recognised", module=SLUG)
+def _prior_learning(s: Said) -> str:
+    sentence = (
+        f"{s.actor} recorded {s.d.get('title')} from {s.d.get('provider')} "
+        f"({s.day('completed_on')}) for {s.subject} as recognised prior learning for "
+        f"{s.name(SLUG, s.d.get('module'))}, approved by {s.d.get('approved_by')}"
+    )
+    if s.d.get("expires_on"):
+        sentence += f", valid until {s.day('expires_on')}"
+    return sentence
+
+
+@describes("prior_learning.evidence_download", "Prior learning evidence downloaded")
+def _prior_learning_evidence(s: Said) -> str:
+    return f"{s.actor} downloaded {s.d.get('evidence')}, the prior learning evidence of {s.subject}"
 
 
 @describes("reminder.manual", "Reminder sent")
@@ -103,6 +130,15 @@ def _team_reminded(s: Said) -> str:
 def _published(s: Said) -> str:
     version = s.d.get("label") or s.d.get("version")
     return f"{s.actor} published version {version} of {s.subject}"
+
+
+@describes("content.major_version", "New version to take")
+def _major_version(s: Said) -> str:
+    people = s.count("people", "person", "people")
+    return (
+        f"{s.actor} asked {people} to take version {s.d.get('version')} of {s.subject} "
+        f"by {s.day('redo_by')}, as it changed in ways that matter"
+    )
 
 
 @describes("path.save", "Learning path saved", modules=MODULE)
@@ -182,6 +218,23 @@ def _deactivated(s: Said) -> str:
 @describes("user.reactivate", "Person reactivated")
 def _reactivated(s: Said) -> str:
     return f"{s.actor} reactivated {s.subject}: they can sign in again"
+
+
+@describes("auth.sign_in", "Signed in")
+def _signed_in(s: Said) -> str:
+    return f"{s.subject} signed in"
+
+
+@describes("auth.sign_in_failed", "Sign-in failed")
+def _sign_in_failed(s: Said) -> str:
+    if s.event.subject_id is None:
+        return f"A sign-in failed for {s.d.get('email')}, which has no account"
+    return f"A sign-in as {s.subject} failed: the password did not match, or they are deactivated"
+
+
+@describes("user.anonymise", "Leaver's details removed")
+def _anonymised(s: Said) -> str:
+    return f"{s.actor} removed the name and email of {s.subject}, a leaver"
 
 
 @describes("user.invited", "Invitation sent")
@@ -312,3 +365,25 @@ def _vision_saved(s: Said) -> str:
         f"{s.actor} {verb} the organisation's service vision "
         f"({promises} {'promise' if promises == 1 else 'promises'}): “{statement}”"
     )
+
+
+# -- Evidence packs ------------------------------------------------------------------------------
+
+
+def _pack_scope(s: Said) -> str:
+    if s.d.get("scope") == "organisation":
+        return "the whole organisation"
+    return listed([s.name(TEAM, team_id) for team_id in s.d.get("team_ids") or []]) or "no team"
+
+
+@describes("evidence_pack.request", "Evidence pack asked for", team_ids=TEAM)
+def _pack_asked(s: Said) -> str:
+    return (
+        f"{s.actor} asked for an evidence pack of {_pack_scope(s)} as at {s.day('as_at')}, "
+        f"with the audit trail from {s.day('period_from')}"
+    )
+
+
+@describes("evidence_pack.download", "Evidence pack downloaded")
+def _pack_downloaded(s: Said) -> str:
+    return f"{s.actor} downloaded evidence pack number {s.event.subject_id}"

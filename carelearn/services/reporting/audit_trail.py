@@ -13,7 +13,12 @@ from sqlalchemy import Select, and_, func, or_, select
 from ...extensions import db
 from ...models import AuditEvent, Team, TeamMembership, User
 from ...models.people import normalise_email
-from . import audit_kinds  # noqa: F401  (registers the sentence of each kind of entry)
+from . import (
+    audit_kinds,  # noqa: F401  (registers the sentence of each kind of entry)
+    audit_kinds_evidence,  # noqa: F401  (and of certificates' and records')
+    audit_kinds_feedback,  # noqa: F401  (and of feedback's)
+    audit_kinds_practice,  # noqa: F401  (and of observed practice's)
+)
 from .audit_sentences import ACTION_LABELS, SYSTEM, describe, load_names
 from .exports import csv_lines, safe_cell
 from .permissions import team_subtree

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ...core.dates import format_day
+from ..training.completions import METHOD_WORDS
 from ..training.requirement import Requirement, requirement_words
 from ..training.status import Status
 
@@ -40,9 +41,13 @@ def record_cell(
     due_on: date | None,
     completed_on: date | None,
     expires_on: date | None,
+    method: str | None = None,
 ) -> Cell:
-    """The cell for someone's record of a module."""
+    """The cell for someone's record of a module; a completion not earned by the quiz says how
+    it was ("tested out", "recognised prior learning")."""
     when = the_date_that_matters(status, due_on, completed_on, expires_on)
+    if when and method and method != "quiz":
+        when += f" · {METHOD_WORDS[method]}"
     if required:
         return Cell(status, Requirement.REQUIRED, when or requirement_words(due_on))
     return Cell(status, Requirement.OPTIONAL, " · ".join(filter(None, ["Optional", when])))

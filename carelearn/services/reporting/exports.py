@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ...core.clock import today
 from ...extensions import db
-from ...models import JobRole, ModuleVersion, TrainingRecord, User
+from ...models import JobRole, ModuleVersion, PracticeObservation, TrainingRecord, User
 from ..training import published
+from ..training.completions import METHOD_WORDS
 from ..training.requirement import Requirement, is_required
 from ..training.status import Status, status_sql
 from .cells import OPTIONAL_UNTOUCHED, csv_text, record_cell
@@ -34,10 +36,16 @@ def csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
     written by the app and cannot start a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # Where the list separator is ";" (much of Europe), a spreadsheet splits an unquoted cell at
+    # each ";", and what follows one could start a formula: a row holding one is fully quoted.
+    quoted = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     yield "\ufeff"  # a byte-order mark, so Excel reads the file as UTF-8
     writer.writerow([safe_cell(v) for v in header])
     for row in rows:
-        writer.writerow(row)
+        if any(isinstance(cell, str) and ";" in cell for cell in row):
+            quoted.writerow(row)
+        else:
+            writer.writerow(row)
         if buffer.tell() > 32_768:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -47,6 +55,28 @@ def csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
 
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _latest_sign_off(column):
+    """`column` of the record's latest observation with every item met, as a subquery."""
+    observer = aliased(User)
+    return (
+        select(column(observer))
+        .select_from(PracticeObservation)
+        .join(observer, observer.id == PracticeObservation.observer_id)
+        .where(
+            PracticeObservation.user_id == TrainingRecord.user_id,
+            PracticeObservation.module_id == TrainingRecord.module_id,
+            PracticeObservation.outcome == "met",
+        )
+        .order_by(PracticeObservation.observed_at.desc(), PracticeObservation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _sign_off_words(observer: str | None, observed_at) -> str:
+    return f"signed off by {observer} on {observed_at.date().isoformat()}" if observer else ""
 
 
 def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> Iterator[str]:
@@ -76,6 +106,9 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
             TrainingRecord.expires_on,
             TrainingRecord.score_percent,
             TrainingRecord.version_label,
+            TrainingRecord.method,
+            _latest_sign_off(lambda observer: observer.name),
+            _latest_sign_off(lambda _observer: PracticeObservation.observed_at),
         )
         .join(TrainingRecord, TrainingRecord.user_id == people.c.id)
         .join(JobRole, JobRole.id == people.c.job_role_id)
@@ -90,7 +123,22 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         # session is closed as soon as it returns, and a PostgreSQL cursor with it.
         rows = db.session.execute(query.execution_options(yield_per=BATCH))
         safe_titles = {module_id: safe_cell(title) for module_id, title in titles.items()}
-        for name, email, role, module_id, state, due, started, done, expires, score, label in rows:
+        for (
+            name,
+            email,
+            role,
+            module_id,
+            state,
+            due,
+            started,
+            done,
+            expires,
+            score,
+            label,
+            method,
+            observer,
+            observed_at,
+        ) in rows:
             required = is_required(due_on=due)
             yield [
                 safe_cell(name),
@@ -105,6 +153,8 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
                 _iso(expires),
                 "" if score is None else score,
                 safe_cell(label),
+                METHOD_WORDS.get(method or "", ""),
+                safe_cell(_sign_off_words(observer, observed_at)),
             ]
 
     header = [
@@ -120,6 +170,8 @@ def completions_csv(viewer: User, filters: MatrixFilters, on: date | None = None
         "Expires",
         "Score %",
         "Version",
+        "How",
+        "Observed practice",
     ]
     return csv_lines(header, lines())
 
@@ -151,6 +203,7 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
             TrainingRecord.due_on,
             TrainingRecord.completed_on,
             TrainingRecord.expires_on,
+            TrainingRecord.method,
         )
         .join(JobRole, JobRole.id == people.c.job_role_id)
         .outerjoin(
@@ -165,7 +218,7 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
     def lines():
         rows = db.session.execute(query.execution_options(yield_per=BATCH))  # see completions_csv
         current, cells, person, slug = None, {}, None, ""
-        for user_id, name, email, role, slug_, module_id, state, due, done, expires in rows:
+        for user_id, name, email, role, slug_, module_id, state, due, done, expires, method in rows:
             if user_id != current:
                 if person:
                     yield person + [csv_text(cells.get(m)) for m in module_ids]
@@ -182,6 +235,7 @@ def matrix_csv(viewer: User, filters: MatrixFilters, on: date | None = None) -> 
                     due_on=due,
                     completed_on=done,
                     expires_on=expires,
+                    method=method,
                 )
         if person:
             yield person + [csv_text(cells.get(m)) for m in module_ids]

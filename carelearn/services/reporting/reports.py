@@ -335,7 +335,7 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
             .order_by(Team.name)
         ):
             rows[user_id].teams.append(team_name)
-        for user_id, module_id, status, due, done, expires in db.session.execute(
+        for user_id, module_id, status, due, done, expires, method in db.session.execute(
             select(
                 TrainingRecord.user_id,
                 TrainingRecord.module_id,
@@ -343,6 +343,7 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
                 TrainingRecord.due_on,
                 TrainingRecord.completed_on,
                 TrainingRecord.expires_on,
+                TrainingRecord.method,
             ).where(
                 TrainingRecord.user_id.in_(page_ids),
                 TrainingRecord.module_id.in_([m.id for m in modules]),
@@ -354,5 +355,6 @@ def _build_matrix(viewer: User, filters: MatrixFilters, on: date) -> Matrix:
                 due_on=due,
                 completed_on=done,
                 expires_on=expires,
+                method=method,
             )
     return Matrix(modules, titles, list(rows.values()), total, page, pages)

@@ -222,7 +222,8 @@ def module_standings(viewer: User, team_id: int, on: date | None = None) -> list
         select(
             TrainingRecord.module_id,
             count(Status.COMPLETED, Status.EXPIRING),
-            count(Status.IN_PROGRESS),
+            # Passed and waiting for the practice sign-off: still to finish, like in progress.
+            count(Status.IN_PROGRESS, Status.AWAITING_SIGN_OFF),
             count(Status.OVERDUE, Status.EXPIRED),
             count(Status.NOT_STARTED),
         )

@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import published, requirement
+    from . import completions, published, requirement
 
     published.init_app(app)
     requirement.init_app(app)
+    # How each completion was earned, in the same words on every page.
+    app.jinja_env.globals["method_words"] = completions.METHOD_WORDS

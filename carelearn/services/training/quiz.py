@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ...core.audit import record_event
 from ...core.clock import utcnow
@@ -20,6 +21,7 @@ from .progress import module_progress
 from .published import PublishedQuestion, PublishedVersion
 from .question_types import QUESTION_TYPES
 from .records import sync_records
+from .redo import pending_redo
 from .scoring import Score, score_results
 from .status import Status
 
@@ -51,30 +53,80 @@ _ANSWER = (
 )
 
 
-def open_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
-    """The learner's unfinished attempt at this version, or a fresh draw."""
+def open_attempt(user: User, version: PublishedVersion, testing_out: bool = False) -> QuizAttempt:
+    """The learner's unfinished attempt at this version (of either kind: one at a time), or a
+    fresh draw. Testing out skips the lessons, where the module allows it, once per version."""
     progress = module_progress(user, version)
-    if not progress.all_lessons_done:
-        raise QuizNotAvailable("Finish every lesson first: the quiz comes at the end.")
     if progress.status == Status.AWAITING_SIGN_OFF:
         raise QuizNotAvailable(
             "You have passed the quiz. Next, your manager or a practice supervisor watches you "
             "at work and signs off the checklist."
         )
-    if progress.status == Status.COMPLETED:
+    if progress.status == Status.COMPLETED and pending_redo(user.id, version.module_id) is None:
         raise QuizNotAvailable(
             "You have completed this module. It will be due again when it expires."
         )
-    unfinished = db.session.scalar(
-        select(QuizAttempt)
-        .where(
+    if testing_out and version.test_out_mark is None:
+        raise QuizNotAvailable("This module has no test-out: work through the lessons instead.")
+    if (unfinished := _unfinished_attempt(user, version)) is not None:
+        return unfinished
+    if testing_out:
+        _check_test_out(user, version, progress.all_lessons_done)
+    elif not progress.all_lessons_done:
+        raise QuizNotAvailable("Finish every lesson first: the quiz comes at the end.")
+    try:
+        return _draw_attempt(user, version, testing_out)
+    except IntegrityError:
+        # Pressed twice at once: the database keeps one open attempt per person and version
+        # (a unique index), so the other press's attempt is the one to take.
+        db.session.rollback()
+        unfinished = _unfinished_attempt(user, version)
+        assert unfinished is not None
+        return unfinished
+
+
+def _unfinished_attempt(user: User, version: PublishedVersion) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(
             QuizAttempt.user_id == user.id,
             QuizAttempt.module_version_id == version.id,
             QuizAttempt.submitted_at.is_(None),
         )
-        .order_by(QuizAttempt.id.desc())
     )
-    return unfinished or _draw_attempt(user, version)
+
+
+def _check_test_out(user: User, version: PublishedVersion, lessons_done: bool) -> None:
+    if lessons_done:
+        raise QuizNotAvailable("You have finished the lessons, so take the quiz as usual.")
+    if tried_testing_out(user, version):
+        raise QuizNotAvailable(
+            "You have already tried testing out of this version of the module. "
+            "Work through the lessons, then take the quiz."
+        )
+
+
+def tried_testing_out(user: User, version: PublishedVersion) -> bool:
+    """Whether the learner has submitted a test-out attempt at this version: one is allowed."""
+    return (
+        db.session.scalar(
+            select(QuizAttempt.id)
+            .where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.module_version_id == version.id,
+                QuizAttempt.testing_out.is_(True),
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def mark_needed(version: PublishedVersion, testing_out: bool) -> int:
+    """The mark an attempt must reach: the test-out mark when testing out, else the pass mark."""
+    if testing_out and version.test_out_mark is not None:
+        return version.test_out_mark
+    return version.pass_mark
 
 
 @dataclass(frozen=True)
@@ -124,7 +176,7 @@ def quiz_size(user: User, version: PublishedVersion) -> QuizSize:
     return QuizSize(min(version.questions_per_attempt, available), 1 if pools.reflections else 0)
 
 
-def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
+def _draw_attempt(user: User, version: PublishedVersion, testing_out: bool) -> QuizAttempt:
     pools = _pools(version, user.job_role.slug)
     needed = version.questions_per_attempt
     drawn = [_random.choice(pools.conversations)] if pools.conversations and needed else []
@@ -136,7 +188,7 @@ def _draw_attempt(user: User, version: PublishedVersion) -> QuizAttempt:
     if pools.reflections:
         drawn.append(_random.choice(pools.reflections))
 
-    attempt = QuizAttempt(user_id=user.id, module_version_id=version.id)
+    attempt = QuizAttempt(user_id=user.id, module_version_id=version.id, testing_out=testing_out)
     for position, question in enumerate(drawn, start=1):
         option_ids = [o.id for o in question.options]
         if question.kind != "true_false":  # True before False reads naturally
@@ -241,7 +293,7 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
             }
         )
         results.append(is_correct)
-    score = score_results(results, attempt.module_version.pass_mark)
+    score = score_results(results, mark_needed(attempt.module_version, attempt.testing_out))
 
     claimed = run(
         _CLAIM, attempt_id=attempt.id, now=now, score=score.percent, passed=score.passed
@@ -259,6 +311,7 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
         actor_id=user.id,
         score=score.percent,
         passed=score.passed,
+        **({"testing_out": True} if attempt.testing_out else {}),
     )
     if score.passed:
         _record_completion(user, attempt, score)
@@ -268,7 +321,8 @@ def submit_attempt(user: User, attempt: Attempt, answers: ParsedAnswers) -> bool
 
 def _record_completion(user: User, attempt: Attempt, score: Score) -> None:
     """A passed quiz completes the module, unless its observed practice must be signed off
-    first: then the record waits (records.py) until a sign-off completes it (practice.py)."""
+    first: then the record waits (records.py) until a sign-off completes it
+    (services/evidence/observations.py)."""
     version = attempt.module_version
     observation_id = None
     if version.practice_required:
