@@ -11,12 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Installs the exact versions in the lock files, each checked against its hash (README:
+# Reproducible installs), then CareLearn itself.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 # axe-core and the Nu Html Checker (vnu-jar) for the browser tests' checks (package.json);
@@ -41,8 +44,8 @@ node_modules/.installed: package.json package-lock.json
 		echo "The browser tests' HTML checks need Java: run 'sudo apt-get install default-jre-headless' and try again." >&2; exit 1; \
 	fi
 
-$(VENV)/.installed-bench: $(VENV)/.installed setup.cfg
-	$(BIN)/pip install --quiet -e ".[bench]"
+$(VENV)/.installed-bench: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -69,13 +72,16 @@ test: install-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
-# Style, one-way imports (pyproject.toml's import-linter contracts), file sizes and types.
+# Style, one-way imports (pyproject.toml's import-linter contracts), file sizes, types and
+# security lint.
 lint: install-test
 	$(BIN)/python -m ruff check carelearn tests benchmarks
 	$(BIN)/python -m ruff format --check carelearn tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python .ci/file_sizes.py
 	$(BIN)/python .ci/mypy_baseline.py
+	# Security lint: any high-severity finding fails (the reviewed lower ones: docs/security.md).
+	$(BIN)/bandit --quiet --recursive carelearn --severity-level high
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

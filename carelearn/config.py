@@ -152,6 +152,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Shared ward computers: a session ends after this long unused, and this long in all.
         "SESSION_IDLE_MINUTES": _whole_number(env, "CARELEARN_SESSION_IDLE_MINUTES", 30),
         "SESSION_MAX_HOURS": _whole_number(env, "CARELEARN_SESSION_MAX_HOURS", 12),
+        # How long after leaving a person's name and email are kept before an admin may remove
+        # them (their training counts stay). Set it to your records retention schedule.
+        "LEAVER_RETENTION_DAYS": _whole_number(env, "CARELEARN_LEAVER_RETENTION_DAYS", 6 * 365),
         "WTF_CSRF_TIME_LIMIT": None,
         # Failed logins and password-reset requests are limited (services/throttle.py). Each
         # worker counts on its own unless they share a store: set redis://... in production.

@@ -2,7 +2,7 @@
 
 import sys
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -18,6 +18,11 @@ MESSAGES = {
         "If you think you should, ask your training lead.",
     ),
     404: ("Page not found", "The link may be old, or the page may have moved."),
+    410: (
+        "This is no longer kept",
+        "It was removed on purpose, for example with a leaver's details after the retention "
+        "period.",
+    ),
     413: (
         "That was too large to send",
         "Files and forms can be up to 4 MB. Go back and try a smaller file.",
@@ -46,9 +51,29 @@ _PLAIN_500 = (
 )
 
 
+# The pages anyone may use without signing in (patients, inspectors): their own words, and no
+# link into the staff site.
+PUBLIC_BLUEPRINTS = {"feedback", "verify"}
+PUBLIC_MESSAGES = {
+    413: (
+        "That was too much to send",
+        "Please make your comment shorter, then send it again.",
+    ),
+    429: (
+        "Too many in a short time",
+        "A lot has been sent from here just now, so this page is taking a short pause. Please "
+        "wait a few minutes and try again. Thank you.",
+    ),
+}
+
+
 def _render(code: int):
-    title, advice = MESSAGES[code]
-    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+    public = request.blueprint in PUBLIC_BLUEPRINTS
+    title, advice = (PUBLIC_MESSAGES.get(code) if public else None) or MESSAGES[code]
+    page = render_template(
+        "errors/error.html", code=code, title=title, advice=advice, public=public
+    )
+    return page, code
 
 
 def too_many_tries(seconds: int):
@@ -58,7 +83,7 @@ def too_many_tries(seconds: int):
 
 
 def init_app(app: Flask) -> None:
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 410, 413):
         app.register_error_handler(code, lambda _e, code=code: _render(code))
 
     @app.errorhandler(CSRFError)

@@ -29,6 +29,8 @@ def admin(make):
 
 @pytest.fixture
 def admin_client(admin, logged_in):
+    # Signed in at the time the tests here work at: a session left idle for longer ends.
+    clock.freeze(NOW)
     return logged_in(admin)
 
 

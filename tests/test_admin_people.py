@@ -644,3 +644,18 @@ def test_admin_chooses_who_manages_a_team(db, make, org, admin_client):
     )  # every box unticked
     assert response.status_code == 302
     assert team_managers(team.id) == []
+
+
+@pytest.mark.parametrize(
+    "typed,advice",
+    [
+        ("zoë@example.org", "plain letters, digits and . _ - +"),
+        ("jo@bücher.de", "Write the domain in its plain form: jo@xn--bcher-kva.de"),
+    ],
+)
+def test_an_address_beyond_plain_letters_is_refused_with_what_to_use(typed, advice):
+    from carelearn.services.people.checks import clean_email
+
+    with pytest.raises(PeopleError, match=re.escape(advice)):
+        clean_email(typed)
+    assert clean_email("Jo.Bloggs+ward7@Example.org") == "jo.bloggs+ward7@example.org"

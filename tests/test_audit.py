@@ -1,6 +1,8 @@
 """The audit trail: events commit and roll back with the change they describe."""
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
 from carelearn.core.audit import record_event
 from carelearn.models import AuditEvent
@@ -42,3 +44,17 @@ def test_an_event_may_name_a_person_added_in_the_same_transaction(db, make):
     record_event("user.create", "user", None, actor_id=None)
     db.session.commit()
     assert actions(db) == ["user.create"]
+
+
+def test_the_database_refuses_to_change_or_remove_an_entry(db):
+    record_event("team.create", "team", 1)
+    db.session.commit()
+    for statement in (
+        "UPDATE audit_event SET action = 'team.rename'",
+        "DELETE FROM audit_event",
+    ):
+        # Plain SQL, as a script or psql would send it: the app's own refusal is not involved.
+        with db.engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text(statement))
+            connection.commit()
+    assert [e.action for e in db.session.scalars(select(AuditEvent))] == ["team.create"]

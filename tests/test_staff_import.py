@@ -377,7 +377,6 @@ def import_queries(db, count_queries, count):
     assert len(result.updated) == count
     db.session.execute(TeamManager.__table__.delete())
     db.session.execute(TeamMembership.__table__.delete())
-    db.session.execute(AuditEvent.__table__.delete())
     db.session.execute(User.__table__.delete())
     db.session.commit()
     return [

@@ -1,12 +1,13 @@
 """Admin pages that help a person with their account: sending the invitation again or a
-password-reset link, and deactivating a leaver (after a page that says what it does) or
-bringing them back."""
+password-reset link, deactivating a leaver (after a page that says what it does) or bringing
+them back, and removing a leaver's details after the retention period."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..core.clock import today
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import User
@@ -17,6 +18,7 @@ from ..services.people.invitations import (
     invite_users,
     send_password_reset,
 )
+from ..services.people.leavers import anonymise_from, anonymise_leaver
 from ..services.people.people import set_active
 from .saving import get_or_404
 
@@ -30,6 +32,7 @@ def add_routes(bp: Blueprint) -> None:
         "/people/<int:user_id>/deactivate", view_func=deactivate, methods=["GET", "POST"]
     )
     bp.add_url_rule("/people/<int:user_id>/reactivate", view_func=reactivate, methods=["POST"])
+    bp.add_url_rule("/people/<int:user_id>/anonymise", view_func=anonymise, methods=["GET", "POST"])
 
 
 def _person_for_action(user_id: int) -> User:
@@ -79,6 +82,33 @@ def deactivate(user_id: int):
     if not form.validate():
         abort(400)
     return _set_active(person, False)
+
+
+def anonymise(user_id: int):
+    """GET: what removing a leaver's details does, or when it may be done. POST: do it."""
+    person = get_or_404(User, user_id)
+    form = ActionForm()
+    allowed_from = anonymise_from(person)
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        try:
+            anonymise_leaver(person, actor_id=current_user.id)
+            db.session.commit()
+        except PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(f"The leaver's details are removed: they are now {person.name}.", "success")
+        return redirect(url_for("admin.person", user_id=person.id))
+    return render_template(
+        "admin/anonymise.html",
+        person=person,
+        form=form,
+        allowed_from=allowed_from,
+        may_now=allowed_from is not None and today() >= allowed_from,
+        retention_days=current_app.config["LEAVER_RETENTION_DAYS"],
+    )
 
 
 def reactivate(user_id: int):

@@ -25,10 +25,10 @@ from ..core import freshness, throttle
 from ..core.numbers import parse_id
 from ..errors import too_many_tries
 from ..extensions import db, login_manager
-from ..models import SignInSession, User
+from ..models import SignInSession, TeamSupervisor, User
 from ..models.people import normalise_email, password_matches
 from ..services.people import invitations, sign_in_sessions
-from ..services.people.accounts import record_sign_in
+from ..services.people.accounts import record_failed_sign_in, record_sign_in
 from ..services.reporting.permissions import landing_endpoint
 from . import devices
 from .forms import ForgotPasswordForm, LoginForm, SetPasswordForm
@@ -39,8 +39,14 @@ bp = Blueprint("auth", __name__)
 # Built once: loading the user is part of every request, so it skips building a query each time,
 # and it reads the organisation's structure counter too (see services/freshness.py).
 # Only while its sign-in session has not ended on the server (services/people/sign_in_sessions.py).
+# Whether they are a named practice supervisor comes in the same query: the site's navigation
+# shows them the Observe link on every page (services/evidence/supervisors.py).
 _USER_BY_ID = (
-    select(User, freshness.STRUCTURE_VERSION)
+    select(
+        User,
+        freshness.STRUCTURE_VERSION,
+        select(TeamSupervisor.id).where(TeamSupervisor.user_id == User.id).exists(),
+    )
     .join(SignInSession, SignInSession.user_id == User.id)
     .where(
         User.id == bindparam("user_id"),
@@ -81,10 +87,12 @@ def _load_user(session_id: str) -> User | None:
         ).first()
         if found is None:
             return None
-        user, structure_version = found
+        user, structure_version, named_supervisor = found
         if not hmac.compare_digest(user.session_key, session_key):
             return None  # the password has changed since this session began
         freshness.note_structure(structure_version)
+        # Not a column: kept on the signed-in person for this request only.
+        user.named_supervisor = bool(named_supervisor)
         return user
     except SQLAlchemyError:
         # Not "signed out": that would send people to sign in while the database is down.
@@ -133,6 +141,7 @@ def login():
             form.password.errors.append(
                 "That email and password do not match an active account. Check them and try again."
             )
+            record_failed_sign_in(form.email.data, user)
         else:
             # A fresh session at login, so a session fixed before login is worth nothing.
             session.clear()

@@ -1,9 +1,10 @@
 """Clean text as it arrives: every value a browser sends and every cell of an import.
 
 Control characters (other than tab and line feed) can break exports, logs and headers, and the
-bidirectional controls (U+202E and friends) can make a name or comment read differently from
-what it holds: "Invoice‮txt.exe". Neither has a place in a name or a comment, so both are taken
-out before any form, view or import sees the text. Line breaks become plain "\n".
+bidirectional controls (U+202E and friends) can make text read differently from what it holds:
+"report" + U+202E + "fdp.exe" shows as "reportexe.pdf". Neither has a place in a name or a
+comment, so both are taken out before any form, view or import sees the text. Line breaks
+become plain "\n".
 """
 
 from __future__ import annotations
@@ -46,5 +47,5 @@ class CleanRequest(Request):
             self.__dict__["form"] = _cleaned(self.__dict__["form"])
 
     @cached_property
-    def args(self) -> ImmutableMultiDict:  # type: ignore[override]
+    def args(self) -> ImmutableMultiDict:
         return _cleaned(super().args)

@@ -69,6 +69,10 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set at each successful login. Not one of the details cached pages show (models/versions.py).
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When they were last deactivated (the retention period runs from it), and when a leaver's
+    # name and email were removed for good.
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     job_role: Mapped[JobRole] = relationship(lazy="joined")
 

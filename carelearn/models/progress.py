@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +41,18 @@ class LessonProgress(Model):
 
 
 class QuizAttempt(Model):
+    # One open attempt per person and version: "Start quiz" pressed twice at once opens one.
+    __table_args__ = (
+        Index(
+            "uq_quiz_attempt_open",
+            "user_id",
+            "module_version_id",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     module_version_id: Mapped[int] = mapped_column(ForeignKey("module_version.id"), index=True)

@@ -39,6 +39,7 @@ def _failing_responses(live_server) -> dict[int, str]:
             "SQLALCHEMY_DATABASE_URI": live_server.database_url,
             "SECRET_KEY": "error-page-preview",
             "PROPAGATE_EXCEPTIONS": False,
+            "RATELIMIT_MEMORY_OK": True,  # one process, in the test
         }
     )
     app.add_url_rule("/refused", "refused", lambda: abort(403))

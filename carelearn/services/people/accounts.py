@@ -11,6 +11,7 @@ from ...core.clock import utcnow
 from ...extensions import db
 from ...models import AppRole, JobRole, User
 from ...models.people import normalise_email
+from .checks import non_ascii_email_problem
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -37,13 +38,28 @@ def password_problem(password: str) -> str | None:
 
 
 def record_sign_in(user: User) -> None:
-    """Note that the person has just signed in, for admins to see; commits. Cached pages do
-    not show it, so it leaves them as they are (see models/versions.py)."""
+    """Note that the person has just signed in, for admins to see and in the audit trail;
+    commits. Cached pages do not show it, so it leaves them as they are (models/versions.py)."""
     user.last_signed_in_at = utcnow()
+    record_event("auth.sign_in", "user", user.id, actor_id=user.id)
+    db.session.commit()
+
+
+def record_failed_sign_in(email: str, user: User | None) -> None:
+    """A sign-in that failed, in the audit trail: the person's, or the address typed when it
+    has no account (cut short: it may be anything). Commits."""
+    record_event(
+        "auth.sign_in_failed",
+        "user",
+        user.id if user is not None else None,
+        email=None if user is not None else normalise_email(email)[:120],
+    )
     db.session.commit()
 
 
 def create_admin_account(email: str, name: str, password: str) -> User:
+    if problem := non_ascii_email_problem(email):
+        raise AccountError(problem)
     try:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:

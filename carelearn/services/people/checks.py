@@ -52,6 +52,8 @@ def clean_email(value: str | None) -> str:
         raise PeopleError("Enter an email address.", "email")
     if len(value) > EMAIL_MAX:
         raise PeopleError(f"The email address must be {EMAIL_MAX} characters or fewer.", "email")
+    if problem := non_ascii_email_problem(value):
+        raise PeopleError(problem, "email")
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
@@ -59,6 +61,30 @@ def clean_email(value: str | None) -> str:
             f"Enter an email address like name@example.org ({error}).", "email"
         ) from error
     return normalise_email(checked.normalized)
+
+
+def non_ascii_email_problem(value: str) -> str | None:
+    """Why an address with letters beyond plain ASCII is refused, or None for a plain one.
+
+    Not every mail server delivers to "zoë@..." (it needs SMTPUTF8), so CareLearn could accept
+    a person it can never email. A domain with accents has a plain form that always works."""
+    if value.isascii():
+        return None
+    local, _, domain = value.rpartition("@")
+    if local.isascii() and domain:
+        try:
+            plain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            plain = None
+        if plain:
+            return (
+                f"Write the domain in its plain form: {local}@{plain}. CareLearn sends email "
+                "only to addresses in plain letters, which every mail server accepts."
+            )
+    return (
+        "CareLearn sends email only to addresses in plain letters, digits and . _ - + (not "
+        "every mail server accepts others). Use the person's plain-letter address."
+    )
 
 
 def forename_first(value: str) -> str:

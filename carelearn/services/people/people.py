@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import delete, select, tuple_
 
 from ...core.audit import record_event
+from ...core.clock import utcnow
 from ...core.database import chunked
 from ...extensions import db
 from ...models import AppRole, Team, TeamManager, TeamMembership, User
@@ -209,7 +210,10 @@ def set_active(user: User, active: bool, actor_id: int | None = None) -> bool:
         return False
     if not active and actor_id == user.id:
         raise PeopleError("You cannot deactivate your own account. Ask another admin.")
+    if active and user.anonymised_at is not None:
+        raise PeopleError("This leaver's details were removed, so they cannot come back.")
     user.active = active
+    user.deactivated_at = None if active else utcnow()
     if not active:
         end_all_sessions(user.id, "deactivated")
     record_event(
