@@ -42,6 +42,7 @@ from ..services.onboarding.assigning import AssignChoice, AssignProblems, carry_
 from ..services.reporting.permissions import managed_team_ids_query
 from ..services.reporting.reports import team_in_scope
 from .assign import _outcome_message as outcome_message
+from .downloads import csv_download
 from .feedback_charts import paired_chart
 
 DUE_DAYS = 30
@@ -286,9 +287,5 @@ def export():
     with_comments = request.args.get("comments") == "1"
     record_export(current_user, with_comments)
     db.session.commit()
-    # The same streamed response as the other exports; views.py imports this module, so its
-    # function is imported when a download is asked for, not when this module loads.
-    from .views import _csv_response
-
     name = "feedback-with-comments" if with_comments else "feedback"
-    return _csv_response(feedback_csv(current_user, with_comments), name)
+    return csv_download(feedback_csv(current_user, with_comments), name)

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 
-from ..core.clock import today
 from ..core.database import read_only
 from ..core.numbers import parse_id
 from ..extensions import db
@@ -33,6 +30,7 @@ from ..services.evidence.supervisors import (
     team_supervisors,
 )
 from ..services.reporting.reports import team_in_scope
+from .downloads import csv_download
 
 
 def register(bp: Blueprint) -> None:
@@ -124,12 +122,4 @@ def remove(team_id: int, user_id: int):
 def export():
     record_export(current_user)
     db.session.commit()
-    filename = f"carelearn-observations-{today().isoformat()}.csv"
-    return Response(
-        stream_with_context(observations_csv(current_user)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(observations_csv(current_user), "observations")

@@ -6,14 +6,12 @@ from collections.abc import Sequence
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -21,7 +19,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core.audit import record_event
-from ..core.clock import today
 from ..core.database import read_only
 from ..core.freshness import cached
 from ..extensions import db
@@ -43,6 +40,7 @@ from ..services.training.status import Status
 from . import charts
 from .assign import register as register_assign_pages
 from .certificates import register as register_certificate_pages
+from .downloads import csv_download
 from .evidence import register as register_evidence_pages
 from .feedback import register as register_feedback_pages
 from .forms import MatrixFilterForm
@@ -180,36 +178,24 @@ def _record_export(name: str) -> None:
     db.session.commit()
 
 
-def _csv_response(lines, name: str) -> Response:
-    filename = f"carelearn-{name}-{today().isoformat()}.csv"
-    return Response(
-        stream_with_context(lines),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @bp.get("/matrix.csv")
 def export_matrix():
     _form, filters = _filter_form()
     _record_export("matrix")
-    return _csv_response(matrix_csv(current_user, filters), "matrix")
+    return csv_download(matrix_csv(current_user, filters), "matrix")
 
 
 @bp.get("/completions.csv")
 def export_completions():
     _form, filters = _filter_form()
     _record_export("completions")
-    return _csv_response(completions_csv(current_user, filters), "completions")
+    return csv_download(completions_csv(current_user, filters), "completions")
 
 
 @bp.get("/huddles.csv")
 def export_huddles():
     _record_export("huddles")
-    return _csv_response(huddles_csv(current_user), "huddles")
+    return csv_download(huddles_csv(current_user), "huddles")
 
 
 @bp.get("/people/<int:user_id>")
