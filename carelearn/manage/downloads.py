@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from flask import Response, stream_with_context
 
 from ..core.clock import today
 
 
-def csv_download(lines: Iterable[str], name: str) -> Response:
+def csv_download(lines: Iterator[str], name: str) -> Response:
     filename = f"carelearn-{name}-{today().isoformat()}.csv"
     return Response(
         stream_with_context(lines),
