@@ -9,6 +9,7 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from wtforms import Form
 
+from .core.numbers import parse_id
 from .services.training import published
 
 
@@ -17,11 +18,17 @@ class ActionForm(FlaskForm):
 
 
 def optional_int(value) -> int | None:
-    """A select's value as an id, or None for its empty first option. A value that is not a
-    whole number raises ValueError, which WTForms reports as an invalid choice."""
+    """A select's value as an id, or None for its empty first option. Anything but ASCII
+    digits of a number an id can be (see core/numbers.py) raises ValueError, which WTForms
+    reports as an invalid choice."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    found = parse_id(str(value))
+    if found is None:
+        raise ValueError("not an id")
+    return found
 
 
 def form_problems(*forms: Form, extra: Iterable[str] = ()) -> list[tuple[str, str]]:

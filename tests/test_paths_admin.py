@@ -165,3 +165,22 @@ def test_the_audit_trail_cannot_be_rewritten(db):
     db.session.delete(db.session.scalar(select(AuditEvent)))
     with pytest.raises(PermissionError):
         db.session.commit()
+
+
+def test_a_step_naming_a_module_that_is_not_offered_is_refused_with_a_message(
+    db, make, logged_in
+):
+    version = make.module(title="Service vision")
+    client = admin_client(make, logged_in)
+    token = csrf_token(client, "/admin/paths/new")
+    # A module that does not exist, a number past any id (2^63 included), a digit that is not
+    # ASCII, and text: each sent by hand in place of a choice from the list.
+    for step in (str(version.module_id + 1000), str(2**63), "²", "١", "nine", "-1"):
+        response = client.post(
+            "/admin/paths/new",
+            data={"csrf_token": token, "name": "Porters", "steps-0": step},
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, step
+        assert "Choose each module from the list." in html and 'value="Porters"' in html, step
+    assert db.session.scalar(select(func.count(LearningPath.id))) == 0

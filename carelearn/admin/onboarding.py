@@ -99,6 +99,8 @@ def edit_path(path_id: int | None):
         else:
             flash(f"Saved the path {saved.name}.", "success")
             return redirect(url_for("admin.paths"))
+    elif any(entry.errors for entry in form.steps):
+        form.steps.errors.append("Choose each module from the list.")
     return render_template(
         "admin/path_form.html", form=form, path=path
     ), 422 if form.errors else 200

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ...core.audit import record_event
 from ...extensions import db
 from ...models import LearningPath, LearningPathStep, OnboardingRule
+from ..training import published
 
 
 class PathError(ValueError):
@@ -32,6 +33,11 @@ def _check_path(name: str, module_ids: list[int], path_id: int | None) -> str:
         raise PathError("Choose at least one module.", "steps")
     if len(set(module_ids)) != len(module_ids):
         raise PathError("Each module can be in a path only once.", "steps")
+    # A step must name a module learners can take now: one gone, never published, or a made-up
+    # number sent by hand is refused here, not by the database.
+    offered = {v.module_id for v in published.current_versions()}
+    if not offered.issuperset(module_ids):
+        raise PathError("Choose each module from the list.", "steps")
     return name
 
 
