@@ -167,9 +167,7 @@ def test_the_audit_trail_cannot_be_rewritten(db):
         db.session.commit()
 
 
-def test_a_step_naming_a_module_that_is_not_offered_is_refused_with_a_message(
-    db, make, logged_in
-):
+def test_a_step_naming_a_module_that_is_not_offered_is_refused_with_a_message(db, make, logged_in):
     version = make.module(title="Service vision")
     client = admin_client(make, logged_in)
     token = csrf_token(client, "/admin/paths/new")
