@@ -21,8 +21,9 @@ from tests import factories
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 
 
-def _postgres_url() -> URL:
-    url = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+def _postgres_url(server_url: str = "") -> URL:
+    given = server_url or POSTGRES_URL
+    url = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
     # Every test empties the database: refuse anything that is not plainly a test database.
     if "test" not in (url.database or ""):
         raise pytest.UsageError(f"DATABASE_URL must name a test database, not {url.database!r}")
@@ -30,10 +31,11 @@ def _postgres_url() -> URL:
 
 
 @contextmanager
-def private_postgres_database(purpose: str):
-    """A database of its own beside the one DATABASE_URL names, so that tables another checkout
-    or another run left there, or a run at the same time, cannot break this one."""
-    url = _postgres_url()
+def private_postgres_database(purpose: str, server_url: str = ""):
+    """A database of its own beside the one DATABASE_URL names (or `server_url`, for a test that
+    needs PostgreSQL on the SQLite run too), so that tables another checkout or another run left
+    there, or a run at the same time, cannot break this one."""
+    url = _postgres_url(server_url)
     name = f"{url.database}_{purpose}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
