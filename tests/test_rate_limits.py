@@ -133,3 +133,33 @@ def test_a_wrong_number_of_proxies_is_refused_at_start(monkeypatch):
     monkeypatch.setenv("CARELEARN_PROXY_HOPS", "one")
     with pytest.raises(ConfigError, match="CARELEARN_PROXY_HOPS must be a whole number"):
         create_app({"TESTING": True})
+
+
+def test_a_refusal_is_remembered_so_a_flood_costs_the_store_nothing(app, monkeypatch):
+    rules = [throttle.Rule(throttle.parse_many("3/minute"), "flood-test")]
+    with app.test_request_context():
+        for _ in range(3):
+            assert throttle.seconds_to_wait(rules) == 0
+            throttle.count(rules)
+        first = throttle.seconds_to_wait(rules)
+        assert 1 <= first <= 60
+        asked = []
+        limiter = throttle._limiter()
+        monkeypatch.setattr(limiter, "test", lambda *a: asked.append(a) or True)
+        # Further tries are refused for as long as the store said, without asking it again.
+        assert all(1 <= throttle.seconds_to_wait(rules) <= first for _ in range(100))
+        assert asked == []
+        # Once that time has passed, the store decides again.
+        real_time = throttle.time.time
+        monkeypatch.setattr(throttle.time, "time", lambda: real_time() + 61)
+        assert throttle.seconds_to_wait(rules) == 0 and len(asked) == 1
+
+
+def test_remembered_refusals_are_bounded(app, monkeypatch):
+    monkeypatch.setattr(throttle, "REMEMBERED_REFUSALS", 50)
+    with app.test_request_context():
+        for n in range(200):
+            rules = [throttle.Rule(throttle.parse_many("1/minute"), f"address-{n}")]
+            throttle.count(rules)
+            assert throttle.seconds_to_wait(rules) > 0
+        assert len(app.extensions["carelearn.throttle_refused"]) <= 50

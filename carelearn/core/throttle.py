@@ -73,9 +73,15 @@ def sign_in_rules(email: str, address: str | None, trusted_device: str | None) -
     ]
 
 
+# Keys this process has seen refused, each with the time until which it stays refused: at most
+# this many, so a flood from many addresses cannot grow it without end.
+REMEMBERED_REFUSALS = 10_000
+
+
 def init_app(app: Flask) -> None:
     store = storage.storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["carelearn.throttle"] = strategies.MovingWindowRateLimiter(store)
+    app.extensions["carelearn.throttle_refused"] = {}
 
 
 def _limiter() -> strategies.MovingWindowRateLimiter:
@@ -83,15 +89,35 @@ def _limiter() -> strategies.MovingWindowRateLimiter:
 
 
 def seconds_to_wait(rules: Sequence[Rule]) -> int:
-    """0 if another try is allowed now, else how many seconds until it is."""
+    """0 if another try is allowed now, else how many seconds until it is.
+
+    A refusal is remembered in this process until the time the store gave: in a moving window
+    no try leaves the window before then, so the key stays refused whatever other processes
+    count, and a flood's further tries are refused without asking the store again. The wait
+    then named is that key's; the full answer comes once it has passed."""
+    refused: dict[str, float] = current_app.extensions["carelearn.throttle_refused"]
+    now = time.time()
+    remembered = max((refused.get(each.key, 0.0) for each in rules), default=0.0)
+    if remembered > now:
+        return math.ceil(max(remembered - now, 1))
     limiter = _limiter()
     wait = 0.0
     for each in rules:
         for item in each.limits:
             if not limiter.test(item, each.key):
                 reset = limiter.get_window_stats(item, each.key).reset_time
-                wait = max(wait, reset - time.time(), 1)
+                _remember(refused, each.key, reset, now)
+                wait = max(wait, reset - now, 1)
     return math.ceil(wait)
+
+
+def _remember(refused: dict[str, float], key: str, until: float, now: float) -> None:
+    if len(refused) >= REMEMBERED_REFUSALS:
+        for old in [k for k, t in refused.items() if t <= now]:
+            del refused[old]
+        if len(refused) >= REMEMBERED_REFUSALS:
+            refused.clear()  # only a shortcut: the store still holds every count
+    refused[key] = max(refused.get(key, 0.0), until)
 
 
 def count(rules: Sequence[Rule]) -> None:
