@@ -53,6 +53,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import flood
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -77,6 +79,8 @@ TARGETS = {
     "dashboard": 0.12,
     "matrix": 0.12,
     "matrix filtered": 0.12,
+    "feedback insights": 0.12,
+    "team feedback": 0.12,
 }
 EXPORT_SECONDS, EXPORT_GROWTH_MB, WORKER_RSS_MB = 3.0, 50, 150
 PACK_SECONDS, PACK_GROWTH_MB = 60.0, 100
@@ -118,6 +122,18 @@ class Run:
     rss_after_mb: float = 0.0
     fresh_submissions: int = 0
     quiz_requests: int = 0
+    flood: FloodRun | None = None
+
+
+@dataclass
+class FloodRun:
+    """Learner pages with and without a flood of the public form, on a server of their own."""
+
+    store: str  # where the limits were counted
+    quiet: dict[str, float] = field(default_factory=dict)  # requests/s, mean of before and after
+    flooded: dict[str, float] = field(default_factory=dict)
+    floods: list[flood.FloodStats] = field(default_factory=list)
+    stored: int = 0  # answers the team's form took during the run
 
 
 @dataclass
@@ -759,6 +775,10 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 200,
             ),
             Page("question analysis", "manager", "GET", "/manage/questions", 200),
+            Page("feedback insights", "manager", "GET", "/manage/feedback", 200),
+            Page(
+                "team feedback", "manager", "GET", f"/manage/teams/{facts['team_id']}/feedback", 200
+            ),
             Page("huddle cards", "manager", "GET", f"/manage/teams/{facts['team_id']}/huddle", 200),
             Page(
                 "who came (huddle)",
@@ -832,7 +852,73 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
         proxied.stop()
         server.stop()
         hello.stop()
+    if not wanted or flood.FLOOD_PAGE in wanted:
+        run.flood = _flood_run(url, args, facts, work)
     return run
+
+
+def _flood_run(url: str, args, facts: dict, work: Path) -> FloodRun:
+    """Each learner page measured without a flood, during one, and without one again, on a
+    server behind one trusted proxy (so each flood request can come from a new address)."""
+    store = flood.limit_store()
+    env = {**_server_env(url), "CARELEARN_PROXY_HOPS": "1"}
+    if store:
+        env["CARELEARN_RATELIMIT_STORAGE"] = store
+    result = FloodRun(store="Redis" if store else "each worker's memory (no Redis here)")
+    server = Server("carelearn:create_app()", ROOT, env, work / "carelearn-flooded.log")
+    try:
+        cookie, _token = _login(server.port, LEARNER)
+        team_id = facts["team_id"]
+        body = flood.form_body(server.port, team_id)
+        time.sleep(4)  # the form's token is refused when it is younger than a person could be
+        before = _feedback_count(url, team_id)
+        pages = {
+            "my training": Page("my training", "learner", "GET", "/learn", 200),
+            "lesson": Page("lesson", "learner", "GET", f"/learn/{QUIZ_MODULE}/lessons/2", 200),
+        }
+        # Short turns without and with the flood, one after the other, so that other work on
+        # the machine, which comes and goes, weighs on both alike.
+        turn = argparse.Namespace(
+            connections=args.connections, duration=max(5, args.duration // flood.TURNS)
+        )
+        for name in flood.FLOODED_PAGES:
+            page, quiet, flooded = pages[name], [], []
+            for _ in range(flood.TURNS):
+                quiet.append(_wrk(server.port, page, cookie, turn).rps)
+                # The flood starts a second early, so the page is measured under it throughout.
+                with flood.flooding(server.port, team_id, body, turn.duration + 2) as stats:
+                    time.sleep(1)
+                    during = _wrk(server.port, page, cookie, turn)
+                if during.unexpected or during.errors or stats.other or stats.errors:
+                    raise SystemExit(
+                        f"{name} during the flood: {during.unexpected} unexpected answers, "
+                        f"{stats.other} unexpected answers to the flood; see the server's log"
+                    )
+                flooded.append(during.rps)
+                result.floods.append(stats)
+            result.quiet[name] = statistics.mean(quiet)
+            result.flooded[name] = statistics.mean(flooded)
+            rates = [f.rate for f in result.floods[-flood.TURNS :]]
+            print(
+                f"  {name + ', flooded':<20} {result.flooded[name]:8.1f} requests/s against "
+                f"{result.quiet[name]:.1f} without: "
+                f"{result.flooded[name] / result.quiet[name]:.3f}; "
+                f"flood {statistics.mean(rates):.0f}/s",
+                flush=True,
+            )
+        result.stored = _feedback_count(url, team_id) - before
+    finally:
+        server.stop()
+    return result
+
+
+def _feedback_count(url: str, team_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from carelearn.models import FeedbackEntry
+
+    with _app(url) as db:
+        return db.session.scalar(select(func.count()).where(FeedbackEntry.team_id == team_id))
 
 
 def _check(port: int, page: Page, cookie: str, quiz_form, token: str) -> None:
@@ -973,9 +1059,15 @@ def _median(values) -> float:
 
 
 def _report(runs: list[Run], args, packs: list[PackBuild]) -> str:
-    if not runs or not runs[0].pages:
+    if not runs:
         return "\n".join(_pack_lines(packs))
+    return "\n".join(_page_lines(runs) + _flood_lines(runs) + _pack_lines(packs)).strip()
+
+
+def _page_lines(runs: list[Run]) -> list[str]:
     names = [n for n in runs[0].pages]
+    if not names:
+        return []
     lines = [
         "| page | requests/s | p50 ms | p99 ms | × ceiling | target | CPU: app · database · wrk |",
         "|---|---:|---:|---:|---:|---|---|",
@@ -1022,7 +1114,41 @@ def _report(runs: list[Run], args, packs: list[PackBuild]) -> str:
             "passed); the rest submitted one again, which changes nothing."
         ),
     ]
-    return "\n".join(lines + _pack_lines(packs))
+    return lines
+
+
+def _flood_lines(runs: list[Run]) -> list[str]:
+    floods = [r.flood for r in runs if r.flood]
+    if not floods:
+        return []
+    every = [stats for f in floods for stats in f.floods]
+    lines = [
+        "",
+        f"Learner pages during a flood of one team's public feedback form: about "
+        f"{_median(s.rate for s in every):.0f} answers a second, each from a new client address "
+        f"(so only the limit per team stands in the way), limits counted in {floods[0].store}. "
+        f"Each page is measured in {flood.TURNS} turns without the flood and {flood.TURNS} "
+        "during it, one after the other, on a server of its own; the ratio is its mean speed "
+        "during the flood to its mean speed without.",
+        "",
+        "| page | requests/s without | requests/s during the flood | ratio | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name in flood.FLOODED_PAGES:
+        ratio = _median(f.flooded[name] / f.quiet[name] for f in floods)
+        lines.append(
+            f"| {name} | {_median(f.quiet[name] for f in floods):,.1f} "
+            f"| {_median(f.flooded[name] for f in floods):,.1f} | {ratio:.3f} "
+            f"| ≥ {flood.TARGET:.2f} {'met' if ratio >= flood.TARGET else '**missed**'} |"
+        )
+    sent = sum(s.requests for s in every)
+    lines += [
+        "",
+        f"- The flood sent {sent:,} answers: {sum(s.refused for s in every):,} refused by the "
+        f"limit per team (429) and {sum(s.taken for s in every):,} taken within it; the team's "
+        f"form stored {sum(f.stored for f in floods):,} answers in all.",
+    ]
+    return lines
 
 
 def _pack_lines(packs: list[PackBuild]) -> list[str]:
@@ -1100,10 +1226,16 @@ def _machine(url: str) -> str:
 
 def _write_docs(args, url: str, build_seconds: float, runs: list[Run], table: str) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # A run of some pages only (--pages) has a section of its own, beside the whole run's.
+    wanted = sorted(_wanted(args))
+    key = args.db + (f" pages={','.join(wanted)}" if wanted else "")
+    title = ("SQLite" if args.db == "sqlite" else "PostgreSQL") + (
+        f": {', '.join(wanted)} (measured on their own)" if wanted else ""
+    )
     section = "\n".join(
         [
-            f"<!-- results:{args.db} -->",
-            f"### {'SQLite' if args.db == 'sqlite' else 'PostgreSQL'}",
+            f"<!-- results:{key} -->",
+            f"### {title}",
             "",
             f"{when}. {_machine(url)}.",
             f"{args.staff:,} staff (seed {args.seed})"
@@ -1113,16 +1245,23 @@ def _write_docs(args, url: str, build_seconds: float, runs: list[Run], table: st
             "connections; medians.",
             "",
             table,
-            f"<!-- /results:{args.db} -->",
+            f"<!-- /results:{key} -->",
         ]
     )
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n## Results\n"
-    pattern = re.compile(rf"<!-- results:{args.db} -->.*?<!-- /results:{args.db} -->", re.S)
-    text = (
-        pattern.sub(lambda _m: section, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section + "\n"
-    )
+    marker = re.escape(key)
+    pattern = re.compile(rf"<!-- results:{marker} -->.*?<!-- /results:{marker} -->", re.S)
+    whole_end = f"<!-- /results:{args.db} -->"
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: section, text)
+    elif wanted and whole_end in text:
+        # After the last whole run's figures and what is said of them, before what comes next.
+        after = text.index(whole_end) + len(whole_end)
+        found = re.compile(r"^(<!-- results:|## )", re.M).search(text, after)
+        at = found.start() if found else len(text)
+        text = text[:at].rstrip() + "\n\n" + section + "\n\n" + text[at:].lstrip()
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
     DOCS.write_text(text)
 
 
