@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from ..core.text import clean_text
 from .conversation import choice_length_problems, graph_problems
 from .markdown import markdown_problems
 from .schema import HUDDLES_SCHEMA, MODULE_SCHEMA, QUESTIONS_SCHEMA, SLUG_PATTERN
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 HUDDLES_FILE = "huddles.yml"
 HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+SURROGATE = re.compile("[\ud800-\udfff]")
 # Keys and list indexes leading to a value in a YAML file, e.g. ["questions", 3, "options", 1].
 KeyPath = list[str | int]
 
@@ -83,15 +85,22 @@ class _YamlFile:
         if not path.exists():
             self.problems.append(Problem(path, 1, f"missing file {path.name}"))
             return
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path, self.problems)
+        if text is None:
+            return
         try:
             self.root = yaml.compose(text, Loader=yaml.SafeLoader)
             self.data = yaml.safe_load(text)
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at a position
+            line = text.count("\n", 0, exc.position) + 1
+            self.problems.append(Problem(path, line, f"not valid YAML: {exc.reason}"))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else 1
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.problems.append(Problem(path, line, f"not valid YAML: {reason}"))
+        except RecursionError:  # PyYAML reads nested lists and mappings recursively
+            self.problems.append(Problem(path, 1, "not valid YAML: nested too deeply"))
 
     def line_of(self, *keys: str | int) -> int:
         """The line of the deepest key or list item on the path that exists."""
@@ -133,7 +142,8 @@ class _YamlFile:
         return None if self.problems else self.data
 
     def html_problems(self) -> None:
-        """Flag markup in any text: learners would see it raw, or worse."""
+        """Flag markup in any text (learners would see it raw, or worse), and characters that
+        have no place in it (see unwanted_character)."""
 
         def walk(value, keys):
             if isinstance(value, dict):
@@ -142,16 +152,46 @@ class _YamlFile:
             elif isinstance(value, list):
                 for i, v in enumerate(value):
                     walk(v, keys + [i])
-            elif isinstance(value, str) and HTML_TAG.search(value):
-                self.problems.append(
-                    self.problem(keys, "unsafe HTML: write plain text, not markup")
-                )
+            elif isinstance(value, str):
+                if HTML_TAG.search(value):
+                    self.problems.append(
+                        self.problem(keys, "unsafe HTML: write plain text, not markup")
+                    )
+                if found := unwanted_character(value):
+                    self.problems.append(self.problem(keys, found))
 
         walk(self.data, [])
 
 
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file's text, or None with a problem at the line of the first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(
+            Problem(path, line, f"not UTF-8 text (byte {data[error.start]:#04x}): save as UTF-8")
+        )
+        return None
+
+
+def unwanted_character(text: str) -> str | None:
+    """What to take out of the text, if it holds a control character (other than a tab or line
+    break), a bidirectional control or a lone surrogate: what forms and imports remove too."""
+    if clean_text(text) == text.replace("\r\n", "\n").replace("\r", "\n"):
+        surrogate = SURROGATE.search(text)
+        if surrogate is None:
+            return None
+        return f"a lone surrogate (U+{ord(surrogate.group()):04X}): take it out"
+    character = next(c for c in text if c not in "\r\n" and not clean_text(c))
+    return f"a control or bidirectional character (U+{ord(character):04X}): take it out"
+
+
 def _schema_message(error: ValidationError) -> str:
     """jsonschema's message, except for a list of the wrong length, which it prints whole."""
+    if error.validator == "not":  # the one "not" in the schemas: text kept on one line
+        return "must be on one line, with no tabs or line breaks"
     if error.validator == "minItems":
         return f"needs at least {error.validator_value}, not {len(error.instance)}"
     if error.validator == "maxItems":
@@ -170,7 +210,7 @@ def content_hash(folder: Path) -> str:
 
 def load_module(folder: Path) -> ModuleSource:
     problems: list[Problem] = []
-    if not re.match(SLUG_PATTERN, folder.name):
+    if not re.fullmatch(SLUG_PATTERN, folder.name):  # "$" would let "name\n" through
         problems.append(
             Problem(folder, 1, "folder name must be lower case letters, digits and hyphens")
         )
@@ -265,7 +305,13 @@ def _load_lessons(folder: Path, meta_file: _YamlFile, entries: list[dict]) -> li
                 )
             )
             continue
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path, meta_file.problems)
+        if text is None:
+            continue
+        # Not splitlines(): it takes some control characters (\x1c, \x85) for line breaks.
+        for line, found in enumerate(text.split("\n"), start=1):
+            if message := unwanted_character(found):
+                meta_file.problems.append(Problem(path, line, message))
         for line, message in markdown_problems(text):
             meta_file.problems.append(Problem(path, line, message))
         lessons.append(LessonSource(entry["title"], entry["minutes"], text, entry["file"], path))

@@ -7,6 +7,9 @@ from .themes import FEEDBACK_THEMES
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _role_list = {"type": "array", "items": {"enum": list(JOB_ROLES)}, "uniqueItems": True}
 _text = {"type": "string", "minLength": 1}
+# Names, titles and checklist items are shown and stored on one line. (Not a "$" pattern:
+# Python's "$" also matches before a final line break.)
+_line = {"not": {"pattern": "[\t\n\r]"}}
 
 MODULE_SCHEMA = {
     "type": "object",
@@ -22,9 +25,9 @@ MODULE_SCHEMA = {
         "lessons",
     ],
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, **_line},
         "summary": _text,
-        "version": {"type": "string", "pattern": r"^[0-9A-Za-z.\-]{1,20}$"},
+        "version": {"type": "string", "pattern": r"^[0-9A-Za-z.\-]{1,20}$", **_line},
         "audience": {**_role_list, "minItems": 1},
         "estimated_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
         "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
@@ -52,7 +55,7 @@ MODULE_SCHEMA = {
                     "minItems": 1,
                     "maxItems": 12,
                     "uniqueItems": True,
-                    "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "items": {"type": "string", "minLength": 1, "maxLength": 200, **_line},
                 },
             },
         },
@@ -64,8 +67,8 @@ MODULE_SCHEMA = {
                 "additionalProperties": False,
                 "required": ["file", "title", "minutes"],
                 "properties": {
-                    "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.md$"},
-                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.md$", **_line},
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200, **_line},
                     "minutes": {"type": "integer", "minimum": 1, "maximum": 30},
                 },
             },
@@ -88,7 +91,7 @@ _choice = {
         "text": _text,
         "reaction": _text,
         "feedback": _text,
-        "next": {"type": "string", "pattern": SLUG_PATTERN},
+        "next": {"type": "string", "pattern": SLUG_PATTERN, **_line},
         "outcome": {"enum": list(OUTCOMES)},
     },
 }
@@ -97,7 +100,7 @@ _step = {
     "additionalProperties": False,
     "required": ["id", "choices"],
     "properties": {
-        "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 40},
+        "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 40, **_line},
         "says": _text,
         "situation": _text,
         "choices": {"type": "array", "minItems": 2, "maxItems": 4, "items": _choice},
@@ -117,7 +120,7 @@ QUESTIONS_SCHEMA = {
                 "additionalProperties": False,
                 "required": ["id", "type", "prompt", "explanation"],
                 "properties": {
-                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
+                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80, **_line},
                     "type": {
                         "enum": [
                             "single",
@@ -155,8 +158,8 @@ HUDDLES_SCHEMA = {
                 "additionalProperties": False,
                 "required": ["id", "title", "situation", "prompts", "remember"],
                 "properties": {
-                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80},
-                    "title": {"type": "string", "minLength": 1, "maxLength": 80},
+                    "id": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80, **_line},
+                    "title": {"type": "string", "minLength": 1, "maxLength": 80, **_line},
                     "situation": _text,
                     "prompts": {"type": "array", "minItems": 3, "maxItems": 3, "items": _text},
                     "remember": _text,

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ...core.audit import record_event
 from ...core.clock import today
 from ...core.dates import format_day
+from ...core.numbers import parse_id
 from ...extensions import db
 from ...models import PulseResponse, PulseRound, PulseTaken, Team, TeamMembership, User
 
@@ -186,9 +187,9 @@ def parse_answers(sent: Mapping[str, str | None]) -> dict[str, int]:
     """The three answers as numbers 1 to 5; PulseProblems names each one missing or unreadable."""
     answers, problems = {}, []
     for column, statement in QUESTIONS:
-        value = (sent.get(column) or "").strip()
-        if value.isdigit() and 1 <= int(value) <= len(SCALE):
-            answers[column] = int(value)
+        number = parse_id((sent.get(column) or "").strip())  # "²" is a digit, not a number
+        if number is not None and 1 <= number <= len(SCALE):
+            answers[column] = number
         else:
             problems.append(PulseProblem(column, f"Choose how much you agree: {statement}."))
     if problems:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...core.audit import record_event
 from ...core.clock import utcnow
 from ...core.identifiers import identifier_problem
+from ...core.numbers import parse_id
 from ...extensions import db
 from ...models import Completion, ModuleRating, ModuleVersion, User
 
@@ -103,7 +104,7 @@ def parse_rating(stars: str | None, comment: str | None) -> tuple[int, str | Non
     thing to fix. A comment with a patient's details is refused, and never kept or logged."""
     problems = []
     value = (stars or "").strip()
-    number = int(value) if value.isdigit() else None
+    number = parse_id(value)  # "²" is a digit to str.isdigit, but no number int() reads
     if not value:
         problems.append(RatingProblem("stars", "Choose how useful the module was, from 1 to 5."))
     elif number not in STARS:
