@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .feedback import shortcut
+
+    shortcut.init_app(app)  # inside the proxy fix: it needs the client's own address
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

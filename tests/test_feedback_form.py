@@ -235,6 +235,50 @@ def test_one_team_is_paused_after_sixty_a_minute_from_anywhere(app, db, make, te
     assert send(from_address(app, "10.7.7.7"), other.id, answer="good").status_code == 303
 
 
+def test_a_flood_is_refused_before_flask_with_the_page_flask_sent(app, db, make, team, monkeypatch):
+    """Once a worker has refused a form's flood, it answers further sends without entering
+    Flask: the same page and headers, a fresh Retry-After, nothing stored."""
+    from flask import request_started
+
+    from carelearn.core import throttle
+
+    def sending(n: int, to=team):
+        return send(from_address(app, f"10.1.{n // 200}.{n % 200}"), to.id, answer="good")
+
+    assert [sending(n).status_code for n in range(60)] == [303] * 60
+    first = sending(60)  # refused by Flask itself, which the shortcut learns from
+    assert first.status_code == 429
+    entered: list[str] = []
+
+    def note(sender, **_extra):
+        entered.append("entered")
+
+    request_started.connect(note, app)
+    try:
+        flood = [sending(100 + n) for n in range(50)]
+        assert entered == []
+        assert {r.status_code for r in flood} == {429}
+        assert {r.get_data() for r in flood} == {first.get_data()}
+        for header in ("Content-Security-Policy", "Cache-Control", "X-Robots-Tag"):
+            assert {r.headers[header] for r in flood} == {first.headers[header]}
+        assert all(1 <= int(r.headers["Retry-After"]) <= 60 for r in flood)
+        assert stored(db) == 60
+        # Another team's form, a GET of this one, and a send with a cookie all reach Flask.
+        assert sending(200, to=make.team("Fracture clinic")).status_code == 303
+        assert app.test_client().get(f"/f/{team.id}").status_code == 200
+        signed_in = from_address(app, "10.2.0.1")
+        signed_in.set_cookie("session", "anything")
+        assert send(signed_in, team.id, answer="good").status_code == 429
+        assert len(entered) == 3
+        # Once the store's window has passed, sends are taken again.
+        real_time = throttle.time.time
+        monkeypatch.setattr(throttle.time, "time", lambda: real_time() + 61)
+        assert sending(300).status_code == 303
+    finally:
+        request_started.disconnect(note, app)
+    assert stored(db) == 62
+
+
 def test_the_form_in_welsh(client, db, team):
     page = client.get(f"/f/{team.id}?lang=cy")
     html = page.get_data(as_text=True)

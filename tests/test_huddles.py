@@ -538,8 +538,13 @@ def test_my_teams_shows_huddles_this_month_and_the_last_six_months(trust, logged
     assert 'href="/manage/huddles.csv"' in section
 
 
-def test_a_huddle_recorded_shows_at_once_on_a_dashboard_already_seen(trust, logged_in):
-    """The dashboard keeps its huddle counts between requests, until a huddle is recorded."""
+def test_a_huddle_recorded_shows_at_once_on_a_dashboard_already_seen(
+    trust, db, count_queries, logged_in
+):
+    """The dashboard keeps its huddle counts between requests, until a huddle is recorded or
+    removed, by the app or by any other program."""
+    from sqlalchemy import create_engine
+
     manager = logged_in(trust["manager"])
 
     def this_month() -> str:
@@ -548,9 +553,18 @@ def test_a_huddle_recorded_shows_at_once_on_a_dashboard_already_seen(trust, logg
         return line[: line.index("</strong>")]
 
     assert this_month().endswith("<strong>0")
-    assert this_month().endswith("<strong>0")  # now kept
-    hold(trust, trust["reception"], date(2026, 12, 2), [trust["tom"]])
+    with count_queries() as again:
+        assert this_month().endswith("<strong>0")
+    assert not [s for s in again.statements if "huddle" in s.lower()]  # kept, not counted
+    huddle = hold(trust, trust["reception"], date(2026, 12, 2), [trust["tom"]])
     assert this_month().endswith("<strong>1")
+
+    other_program = create_engine(db.engine.url)
+    with other_program.begin() as conn:
+        conn.exec_driver_sql(f"DELETE FROM huddle_attendance WHERE huddle_id = {huddle.id}")
+        conn.exec_driver_sql(f"DELETE FROM huddle WHERE id = {huddle.id}")
+    other_program.dispose()
+    assert this_month().endswith("<strong>0")
 
 
 def test_the_huddles_csv_holds_the_viewers_teams_only_and_is_safe_in_excel(

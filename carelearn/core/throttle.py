@@ -76,12 +76,13 @@ def sign_in_rules(email: str, address: str | None, trusted_device: str | None) -
 # Keys this process has seen refused, each with the time until which it stays refused: at most
 # this many, so a flood from many addresses cannot grow it without end.
 REMEMBERED_REFUSALS = 10_000
+REFUSED = "carelearn.throttle_refused"  # the app extension holding them: key -> refused until
 
 
 def init_app(app: Flask) -> None:
     store = storage.storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["carelearn.throttle"] = strategies.MovingWindowRateLimiter(store)
-    app.extensions["carelearn.throttle_refused"] = {}
+    app.extensions[REFUSED] = {}
 
 
 def _limiter() -> strategies.MovingWindowRateLimiter:
@@ -95,11 +96,11 @@ def seconds_to_wait(rules: Sequence[Rule]) -> int:
     no try leaves the window before then, so the key stays refused whatever other processes
     count, and a flood's further tries are refused without asking the store again. The wait
     then named is that key's; the full answer comes once it has passed."""
-    refused: dict[str, float] = current_app.extensions["carelearn.throttle_refused"]
+    refused = current_app.extensions[REFUSED]
     now = time.time()
-    remembered = max((refused.get(each.key, 0.0) for each in rules), default=0.0)
-    if remembered > now:
-        return math.ceil(max(remembered - now, 1))
+    remembered = remembered_wait(refused, rules, now)
+    if remembered:
+        return remembered
     limiter = _limiter()
     wait = 0.0
     for each in rules:
@@ -109,6 +110,13 @@ def seconds_to_wait(rules: Sequence[Rule]) -> int:
                 _remember(refused, each.key, reset, now)
                 wait = max(wait, reset - now, 1)
     return math.ceil(wait)
+
+
+def remembered_wait(refused: dict[str, float], rules: Sequence[Rule], now: float) -> int:
+    """The seconds until this process's remembered refusal of any of these rules ends; 0 if
+    none is remembered. Asks no store: also usable before a request reaches Flask."""
+    until = max((refused.get(each.key, 0.0) for each in rules), default=0.0)
+    return math.ceil(max(until - now, 1)) if until > now else 0
 
 
 def _remember(refused: dict[str, float], key: str, until: float, now: float) -> None:

@@ -54,6 +54,14 @@ def _not_kept_or_indexed(response):
     return response
 
 
+def send_rules(team_id: int, address: str | None) -> list[throttle.Rule]:
+    """The limits one send to a team's form counts against (also read by shortcut.py)."""
+    return [
+        throttle.Rule(_PER_ADDRESS, f"feedback:{address or ''}"),
+        throttle.Rule(_PER_TEAM, f"feedback-team:{team_id}"),
+    ]
+
+
 def _language() -> tuple[str, Wording, type[FeedbackForm]]:
     offered = current_app.extensions[_EXTENSION]
     language = request.args.get("lang", DEFAULT_LANGUAGE)
@@ -110,10 +118,7 @@ def send(team_id: int):
     if (request.content_length or 0) > BODY_MAX:
         abort(413)
     request.max_content_length = BODY_MAX  # a body sent without its length is cut off here too
-    rules = [
-        throttle.Rule(_PER_ADDRESS, f"feedback:{request.remote_addr or ''}"),
-        throttle.Rule(_PER_TEAM, f"feedback-team:{team_id}"),
-    ]
+    rules = send_rules(team_id, request.remote_addr)
     wait = throttle.seconds_to_wait(rules)
     if wait:
         return too_many_tries(wait)

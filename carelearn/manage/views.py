@@ -120,8 +120,11 @@ def _page() -> int:
 def dashboard():
     board = reports.dashboard(current_user, _page())
     target = current_app.config["COMPLETION_TARGET"]
-    # Counted afresh, not kept with the dashboard: a new huddle raises no team's counter.
-    huddles = monthly_counts(current_user, [f.team.id for f in board.teams.figures])
+    # Kept like the board's figures: a recorded huddle raises its team's change counter.
+    team_ids = tuple(f.team.id for f in board.teams.figures)
+    huddles = cached(
+        current_user, "huddle months", team_ids, lambda: monthly_counts(current_user, team_ids)
+    )
     return render_template(
         "manage/dashboard.html",
         board=board,

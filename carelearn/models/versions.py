@@ -38,7 +38,7 @@ PERSON_COLUMNS = ("name", "email", "job_role_id", "app_role", "active", "start_d
 # Tables whose change raises the STRUCTURE counter, which makes every cached page stale.
 STRUCTURE_TABLES = ("team", "team_manager", "job_role", "module", "module_version", "learning_path")
 # Tables whose rows belong to one team (their team_id): a change raises that team's counter.
-TEAM_TABLES = ("team_membership", "feedback_month")
+TEAM_TABLES = ("team_membership", "feedback_month", "huddle")
 _OPERATIONS = ("insert", "update", "delete")
 
 
@@ -226,16 +226,18 @@ def install_triggers(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
-def drop_triggers(connection: Connection) -> None:
+def drop_triggers(connection: Connection, only: tuple[str, ...] = ()) -> None:
+    """Drop every counter trigger and function, or only the triggers on the tables `only`
+    names (a migration undoing the counters of one table)."""
     tables = set(inspect(connection).get_table_names())
     for name, table in sorted(_trigger_tables().items()):
-        if table not in tables:
+        if table not in tables or (only and table not in only):
             continue
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         else:
             connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS {name} ON "{table}"')
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name != "sqlite" and not only:
         functions = [f"counters_{t}_changed()" for t in PERSON_TABLES]
         functions += [
             "counters_memberships_changed()",
