@@ -20,9 +20,10 @@ What it does, all on this machine and only over the loopback interface:
    timing each and watching that process's memory;
 6. prints a table of medians over the runs and writes it into docs/benchmarks.md.
 
-The quiz row submits a fresh, unsubmitted attempt with every request (prepared beforehand,
-answered wrongly, so it is scored and recorded as not passed); the report says how many of the
-requests were fresh submissions.
+The quiz row submits a fresh, unsubmitted attempt with every request, each of another learner
+signed in with a session of their own (prepared beforehand by attempts.py, answered wrongly, so
+it is scored and recorded as not passed); the report says how many of the requests were fresh
+submissions. The conversation row takes the first step of a fresh attempt the same way.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import io
 import json
 import os
 import platform
-import random
 import re
 import resource
 import secrets
@@ -51,8 +51,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
+import attempts
 import flood
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,14 +293,16 @@ def _build(url: str, args) -> float:
 
 
 @contextmanager
-def _app(url: str):
+def _app(url: str, secret_key: str | None = None):
+    """The app in this process, on the benchmark's database; with the served app's secret key
+    when what it makes (signed sessions) is for the served app."""
     from carelearn import create_app
     from carelearn.extensions import db
 
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": secrets.token_hex(16),
+            "SECRET_KEY": secret_key or secrets.token_hex(16),
             "RATELIMIT_MEMORY_OK": True,  # one process, serving no one
         }
     )
@@ -343,102 +346,6 @@ def _prepare(url: str) -> dict:
             "completion_id": completion_id,
             "code": code,
         }
-
-
-def _fresh_attempts(
-    url: str, count: int, seed: int, slug: str = QUIZ_MODULE
-) -> list[tuple[int, list[tuple[str, str]]]]:
-    """`count` unsubmitted attempts for the learner at module `slug`.
-
-    Built in bulk like the service draws them (a conversation for the learner's role first when
-    the module has one, then questions for the role with shuffled options, one reflection).
-    Returns (attempt id, form fields) for each: with a conversation, the fields that take its
-    first step; without, a wrong answer to every question.
-    """
-    from sqlalchemy import func, insert, select
-    from sqlalchemy.orm import selectinload
-
-    from carelearn.core.clock import utcnow
-    from carelearn.demo.scale_rows import reset_sequences
-    from carelearn.models import AttemptQuestion, Question, QuizAttempt, User
-    from carelearn.services.training.learning import current_version
-
-    rng = random.Random(seed)
-    with _app(url) as db:
-        learner = db.session.scalar(select(User).where(User.email == LEARNER))
-        version = current_version(slug)
-        bank = db.session.scalars(
-            select(Question)
-            .where(Question.module_version_id == version.id)
-            .options(selectinload(Question.options))
-        ).all()
-        fitting = [q for q in bank if q.fits_role(learner.job_role.slug)]
-        conversations = [q for q in fitting if q.kind == "conversation"]
-        scored = [q for q in fitting if q.is_scored and q.kind != "conversation"]
-        reflections = [q for q in fitting if not q.is_scored]
-        next_attempt = (db.session.scalar(select(func.max(QuizAttempt.id))) or 0) + 1
-        next_item = (db.session.scalar(select(func.max(AttemptQuestion.id))) or 0) + 1
-        attempts, items, forms = [], [], []
-        for n in range(count):
-            attempt_id = next_attempt + n
-            attempts.append(
-                {
-                    "id": attempt_id,
-                    "user_id": learner.id,
-                    "module_version_id": version.id,
-                    "started_at": utcnow(),
-                }
-            )
-            fields = []
-            talk = [rng.choice(conversations)] if conversations else []
-            drawn = talk + rng.sample(scored, version.questions_per_attempt - len(talk))
-            drawn += reflections[:1]
-            for position, question in enumerate(drawn, start=1):
-                order = [o.id for o in question.options]
-                rng.shuffle(order)
-                items.append(
-                    {
-                        "id": next_item,
-                        "attempt_id": attempt_id,
-                        "question_id": question.id,
-                        "position": position,
-                        "option_order": order,
-                        "shared_with_manager": False,
-                        "steps_taken": 0,
-                    }
-                )
-                if question.kind == "conversation":
-                    fields += [("item", str(next_item)), ("taken", "0"), ("choice", "0")]
-                elif not talk:  # with a conversation, the requests take its first step only
-                    fields.append((f"q-{next_item}", _wrong_answer(question)))
-                next_item += 1
-            forms.append((attempt_id, fields))
-        db.session.execute(insert(QuizAttempt.__table__), attempts)
-        for start in range(0, len(items), 5000):
-            db.session.execute(insert(AttemptQuestion.__table__), items[start : start + 5000])
-        reset_sequences()
-        db.session.commit()
-    return forms
-
-
-def _wrong_answer(question) -> str:
-    if question.is_scored:
-        return str(next(o.id for o in question.options if not o.is_correct))
-    return "I will say who I am and what happens next."
-
-
-def _submitted(url: str, attempt_ids: list[int]) -> int:
-    from sqlalchemy import func, select
-
-    from carelearn.models import QuizAttempt
-
-    with _app(url) as db:
-        return db.session.scalar(
-            select(func.count()).where(
-                QuizAttempt.id.between(min(attempt_ids), max(attempt_ids)),
-                QuizAttempt.submitted_at.is_not(None),
-            )
-        )
 
 
 # -- serving and measuring -------------------------------------------------------------------
@@ -704,22 +611,26 @@ def _wanted(args) -> set[str]:
 def _one_run(url: str, args, facts: dict, work: Path) -> Run:
     run = Run()
     wanted = _wanted(args)
-    # More than the fastest run submits (about 1,100 a second here), so every request scores a
-    # fresh attempt; the report says if some did not.
+    # Both rows send each request to a fresh attempt of another learner (attempts.py): as
+    # many as there are learners, more than a run submits at about 500 a second; the report
+    # says if some requests found theirs submitted already.
+    served_env = _server_env(url)
     fresh = max(2000, args.duration * 2000)
-    quiz_forms = (
-        _fresh_attempts(url, fresh, seed=args.seed) if not wanted or "quiz submit" in wanted else []
-    )
-    step_forms = (
-        _fresh_attempts(url, fresh, seed=args.seed, slug=CONVERSATION_MODULE)
-        if not wanted or "conversation step" in wanted
-        else []
-    )
+    quiz_attempts, step_attempts = [], []
+    with _app(url, served_env["SECRET_KEY"]) as db:
+        if not wanted or "quiz submit" in wanted:
+            quiz_attempts = attempts.prepare(
+                db, fresh, args.seed, QUIZ_MODULE, USER_AGENT, conversation=False
+            )
+        if not wanted or "conversation step" in wanted:
+            step_attempts = attempts.prepare(
+                db, fresh, args.seed, CONVERSATION_MODULE, USER_AGENT, conversation=True
+            )
     # Both apps stay up for the whole run; the ceiling is measured again between pages, and
     # each page is compared with the ceiling measured just before and just after it, so a
     # machine that gets busier or quieter during the run skews the ratios as little as possible.
     hello = Server("hello:create_app()", BENCH_DIR, _server_env(None), work / "hello.log", "/")
-    server = Server("carelearn:create_app()", ROOT, _server_env(url), work / "carelearn.log")
+    server = Server("carelearn:create_app()", ROOT, served_env, work / "carelearn.log")
     # The same app behind one trusted proxy, as in production: the public certificate check
     # allows each client address a few lookups a minute, so its load comes from many addresses.
     proxied = Server(
@@ -739,15 +650,14 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
             + urlencode({"email": LEARNER, "password": DEMO_PASSWORD, "csrf_token": login_token})
             + "\n"
         )
-        token = quote(cookies["learner"][1])
-        check_form, quiz_forms = (quiz_forms[0], quiz_forms[1:]) if quiz_forms else (None, [])
         with (work / "quiz.txt").open("w") as out:
-            for attempt_id, fields in quiz_forms:
-                out.write(f"/learn/attempts/{attempt_id}\tcsrf_token={token}&{urlencode(fields)}\n")
+            for fresh_attempt in quiz_attempts:
+                path = f"/learn/attempts/{fresh_attempt.attempt_id}"
+                out.write(f"{path}\t{fresh_attempt.body()}\t{fresh_attempt.cookie}\n")
         with (work / "steps.txt").open("w") as out:
-            for attempt_id, fields in step_forms:
-                path = f"/learn/attempts/{attempt_id}/step"
-                out.write(f"{path}\tcsrf_token={token}&{urlencode(fields)}\n")
+            for fresh_attempt in step_attempts:
+                path = f"/learn/attempts/{fresh_attempt.attempt_id}/step"
+                out.write(f"{path}\t{fresh_attempt.body()}\t{fresh_attempt.cookie}\n")
         pages = [
             Page("login", None, "POST", "/login", 302, work / "login.txt"),
             Page("my training", "learner", "GET", "/learn", 200),
@@ -829,7 +739,7 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 target, pids = (
                     (proxied, proxied_workers) if page.vary_address else (server, workers)
                 )
-                _check(target.port, page, cookie, check_form, cookies["learner"][1])
+                _check(target.port, page, cookie)
                 with CpuSplit(pids) as cpu:
                     result = _wrk(target.port, page, cookie, args)
                 result.cpu = cpu.shares
@@ -845,13 +755,19 @@ def _one_run(url: str, args, facts: dict, work: Path) -> Run:
                 )
                 if page.name == "quiz submit":
                     run.quiz_requests = result.requests
-                    run.fresh_submissions = _submitted(url, [a for a, _ in quiz_forms])
+                    with _app(url) as db:
+                        ids = [a.attempt_id for a in quiz_attempts]
+                        run.fresh_submissions = attempts.submitted(db, ids)
         run.peak_rss_mb = max(watch.peak.values())
         run.rss_after_mb = max(_rss_mb(p) for p in workers)
     finally:
         proxied.stop()
         server.stop()
         hello.stop()
+        for prepared in (quiz_attempts, step_attempts):
+            if prepared:
+                with _app(url) as db:
+                    attempts.discard_open(db, [a.attempt_id for a in prepared])
     if not wanted or flood.FLOOD_PAGE in wanted:
         run.flood = _flood_run(url, args, facts, work)
     return run
@@ -921,18 +837,14 @@ def _feedback_count(url: str, team_id: int) -> int:
         return db.session.scalar(select(func.count()).where(FeedbackEntry.team_id == team_id))
 
 
-def _check(port: int, page: Page, cookie: str, quiz_form, token: str) -> None:
-    """One request before the load: the page answers as it should for this person."""
+def _check(port: int, page: Page, cookie: str) -> None:
+    """One request before the load: the page answers as it should for this person (with a file
+    of requests, its first; a line may carry a cookie of its own)."""
     body = ""
     path = page.path
-    if page.name == "quiz submit":
-        attempt_id, fields = quiz_form
-        path, body = (
-            f"/learn/attempts/{attempt_id}",
-            f"csrf_token={quote(token)}&{urlencode(fields)}",
-        )
-    elif page.bodies:
-        path, body = page.bodies.read_text().split("\n")[0].split("\t")
+    if page.bodies:
+        path, body, *own_cookie = page.bodies.read_text().split("\n")[0].split("\t")
+        cookie = own_cookie[0] if own_cookie else cookie
     status, _, _ = _request(port, page.method, path, cookie, body)
     if status != page.expected:
         raise SystemExit(

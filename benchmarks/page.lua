@@ -1,7 +1,8 @@
 -- wrk script for one page of the benchmark (see bench.py, which passes the arguments).
 --
 -- Arguments: method, path, expected status, cookie header ("-" for none), a file of
--- "path<TAB>form body" lines ("-" for none) that the threads share out and send in turn, the
+-- "path<TAB>form body" lines, each with "<TAB>cookie" when it is another person's request
+-- ("-" for none), that the threads share out and send in turn, the
 -- number of threads, and "vary-address" to send each request from another client address (an
 -- X-Forwarded-For header, for a server that trusts one proxy): a page limited per address then
 -- measures its work, not its refusals. Every response with another status is counted, and
@@ -30,9 +31,14 @@ function init(args)
     if #lines < stride then stride = 1 end
     for n, line in ipairs(lines) do
       if stride == 1 or (n - 1) % stride == id - 1 then
-        local tab = string.find(line, "\t", 1, true)
-        requests[#requests + 1] = wrk.format(method, string.sub(line, 1, tab - 1), headers,
-                                             string.sub(line, tab + 1))
+        local line_path, body, line_cookie = string.match(line, "^([^\t]*)\t([^\t]*)\t?(.*)$")
+        local line_headers = headers
+        if line_cookie ~= "" then
+          line_headers = {}
+          for name, value in pairs(headers) do line_headers[name] = value end
+          line_headers["Cookie"] = line_cookie
+        end
+        requests[#requests + 1] = wrk.format(method, line_path, line_headers, body)
       end
     end
   else
