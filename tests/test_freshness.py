@@ -53,6 +53,27 @@ def test_a_change_in_view_changes_the_stamp_and_one_elsewhere_does_not(org, db):
     assert stamp(manager) != before
 
 
+def test_a_managers_cached_page_costs_one_statement_and_still_follows_changes(
+    org, db, make, count_queries, logged_in
+):
+    """Once a worker knows a manager's teams, loading the person reads their stamp too."""
+    client = logged_in(org["manager"])
+    first = figures(client)
+    with count_queries() as again:
+        assert figures(client) == first
+    assert len(again.statements) == 1, again.statements
+    assign_modules([org["amy"].id], [org["version"].module_id], date(2026, 6, 1))
+    db.session.commit()
+    with count_queries() as changed:
+        assert figures(client) != first
+    assert len(changed.statements) > 1  # figured afresh
+    # A new team below the manager's changes the structure: the tree is walked again.
+    ward = make.team("Eye clinic", "team", org["ours"])
+    make.join(make.user(name="Yan Young"), ward)
+    db.session.commit()
+    assert "Yan Young" in client.get("/manage/matrix").get_data(as_text=True)
+
+
 def test_dashboard_and_matrix_follow_new_training_at_once(org, db, logged_in):
     client = logged_in(org["manager"])
     # Before it is assigned, the module is optional for Amy's job role.

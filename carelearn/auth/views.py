@@ -54,6 +54,8 @@ _USER_BY_ID = (
         SignInSession.ended_at.is_(None),
     )
 )
+# The same, with a manager's stamp when this worker remembers their teams (core/freshness.py).
+_USER_AND_STAMP_BY_ID = _USER_BY_ID.add_columns(freshness.TEAMS_TOTAL)
 _TIMED_OUT = {
     "idle": "You were signed out after {minutes} minutes without using CareLearn, in case "
     "someone else uses this computer. Sign in again to carry on.",
@@ -81,16 +83,22 @@ def _load_user(session_id: str) -> User | None:
             )
         return None
     try:
-        found = db.session.execute(
-            _USER_BY_ID,
-            {"user_id": person_id, "key_hash": sign_in_sessions.key_hash(sign_in_key)},
-        ).first()
+        params = {"user_id": person_id, "key_hash": sign_in_sessions.key_hash(sign_in_key)}
+        teams = freshness.remembered_teams(person_id)
+        if teams is None:
+            found = db.session.execute(_USER_BY_ID, params).first()
+        else:
+            found = db.session.execute(
+                _USER_AND_STAMP_BY_ID, {**params, "stamp_team_ids": teams[1]}
+            ).first()
         if found is None:
             return None
-        user, structure_version, named_supervisor = found
+        user, structure_version, named_supervisor, *teams_total = found
         if not hmac.compare_digest(user.session_key, session_key):
             return None  # the password has changed since this session began
         freshness.note_structure(structure_version)
+        if teams is not None:
+            freshness.note_manager_stamp(user, teams, structure_version, teams_total[0])
         # Not a column: kept on the signed-in person for this request only.
         user.named_supervisor = bool(named_supervisor)
         return user

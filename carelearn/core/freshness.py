@@ -39,6 +39,7 @@ from .database import run
 MAX_ENTRIES = 256  # per worker; the biggest entry (a whole-organisation matrix) is ~80 kB
 _STAMPS = "carelearn_stamps"
 _STRUCTURE_SEEN = "carelearn_structure_seen"
+_SUBTREES = "carelearn.subtrees"  # per worker: manager id -> (structure counter, team ids)
 
 T = TypeVar("T")
 
@@ -113,13 +114,37 @@ def stamp(viewer: User) -> tuple:
     return memo[viewer.id]
 
 
+# For the query that loads the logged-in person: with the teams this worker remembers a manager
+# seeing, the sum of their counters, so that a manager's stamp costs no query of its own.
+TEAMS_TOTAL = (
+    select(func.coalesce(func.sum(_VERSIONS.version), 0))
+    .where(_VERSIONS.team_id.in_(bindparam("stamp_team_ids", expanding=True)))
+    .scalar_subquery()
+    .label("teams_total")
+)
+
+
+def remembered_teams(user_id: int) -> tuple[int, list[int]] | None:
+    """The structure counter and the teams this worker last found the person seeing, if any."""
+    return current_app.extensions.get(_SUBTREES, {}).get(user_id)
+
+
+def note_manager_stamp(
+    viewer: User, remembered: tuple[int, list[int]], structure: int | None, total: int
+) -> None:
+    """The stamp read with the person (`TEAMS_TOTAL`), kept for this request when the structure
+    is still the one the teams were remembered at (otherwise `stamp` walks the tree again)."""
+    if viewer.app_role != AppRole.ADMIN and (structure or 0) == remembered[0]:
+        g.setdefault(_STAMPS, {})[viewer.id] = (remembered[0], total)
+
+
 def _admin_stamp() -> tuple:
     structure, total = run(_ADMIN_STAMP).one()
     return structure or 0, total
 
 
 def _manager_stamp(viewer: User) -> tuple:
-    subtrees = current_app.extensions.setdefault("carelearn.subtrees", {})
+    subtrees = current_app.extensions.setdefault(_SUBTREES, {})
     known = subtrees.get(viewer.id)
     if known is not None:
         structure, team_ids = known
