@@ -35,6 +35,7 @@ from ..models import AppRole, Team, TeamManager, TeamVersion, User
 from ..models.versions import STRUCTURE
 from .clock import today
 from .database import run
+from .id_lists import InIdList
 
 MAX_ENTRIES = 256  # per worker; the biggest entry (a whole-organisation matrix) is ~80 kB
 _STAMPS = "carelearn_stamps"
@@ -74,7 +75,7 @@ _ADMIN_STAMP = select(
 _TEAMS_STAMP = select(
     _STRUCTURE_VERSION,
     select(func.coalesce(func.sum(_VERSIONS.version), 0))
-    .where(_VERSIONS.team_id.in_(bindparam("team_ids", expanding=True)))
+    .where(InIdList(_VERSIONS.team_id, "team_ids"))
     .scalar_subquery(),
 )
 
@@ -118,7 +119,7 @@ def stamp(viewer: User) -> tuple:
 # seeing, the sum of their counters, so that a manager's stamp costs no query of its own.
 TEAMS_TOTAL = (
     select(func.coalesce(func.sum(_VERSIONS.version), 0))
-    .where(_VERSIONS.team_id.in_(bindparam("stamp_team_ids", expanding=True)))
+    .where(InIdList(_VERSIONS.team_id, "stamp_team_ids"))
     .scalar_subquery()
     .label("teams_total")
 )
