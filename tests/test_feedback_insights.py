@@ -241,6 +241,30 @@ def test_assigning_a_recommended_module_to_the_team_and_the_teams_below(clinic, 
     assert other.post(f"{page}/assign", data=data).status_code == 404
 
 
+def test_kept_assign_forms_carry_each_sessions_own_token(clinic, db, logged_in):
+    """The recommendations are kept as HTML for every visit, and each form in them still gets
+    the token of the session that sees it."""
+    import re
+
+    from carelearn.core.templating import FORM_TOKEN_MARK
+
+    patient(db, clinic["reception"], "poor", date(2026, 12, 1), waiting=False)
+    page = f"/manage/teams/{clinic['reception'].id}/feedback"
+    assign_token = re.compile(
+        r'action="[^"]*/assign"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"'
+    )
+    tokens = []
+    for browser in (logged_in(clinic["manager"]), logged_in(clinic["manager"])):
+        html = browser.get(page).get_data(as_text=True)
+        assert FORM_TOKEN_MARK not in html
+        token = assign_token.search(html).group(1)
+        assert token == csrf_token(browser, page)  # the same as the page's other forms
+        tokens.append(token)
+        data = {"csrf_token": token, "module": clinic["waits"].module_id, "due_on": "2027-01-14"}
+        assert browser.post(f"{page}/assign", data=data).status_code == 302
+    assert tokens[0] != tokens[1]
+
+
 def test_you_said_we_did_is_checked_listed_and_removed(clinic, db, logged_in):
     client = logged_in(clinic["manager"])
     url = f"/manage/teams/{clinic['reception'].id}/you-said"

@@ -17,13 +17,27 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, g, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .dates import format_day, format_moment
 
 MAX_REMEMBERED_URLS = 4096
 MAX_REMEMBERED_FRAGMENTS = 4096
+# Kept HTML (core/freshness.py `cached`) serves every visit of a viewer, but a form token belongs
+# to one session: a kept fragment holds this mark where a token goes, and `with_form_tokens`
+# puts this request's token there. Random for each process, so no text shown can hold it.
+FORM_TOKEN_MARK = f"form-token-{secrets.token_hex(16)}"
+
+
+def with_form_tokens(html: Markup) -> Markup:
+    """Kept HTML with this request's form token wherever it has the mark."""
+    return Markup(html.replace(FORM_TOKEN_MARK, str(escape(generate_csrf()))))
+
+
 # The session holds the raw CSRF secret (Flask-WTF's) and, beside it, that secret signed.
 _SIGNED_CSRF = "csrf_signed"
 
@@ -117,6 +131,7 @@ def init_app(app: Flask) -> None:
         icon=icon,
         progress_bar=progress_bar,
         remembered=_remembering_renderer(app),
+        form_token_mark=FORM_TOKEN_MARK,
     )
     app.jinja_env.filters.update(day=format_day, moment=format_moment)
     app.before_request(_reuse_signed_csrf_token)

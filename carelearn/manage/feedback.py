@@ -17,6 +17,7 @@ from ..core.clock import today
 from ..core.database import read_only
 from ..core.freshness import cached
 from ..core.numbers import parse_id
+from ..core.templating import with_form_tokens
 from ..extensions import db
 from ..forms import ActionForm, form_problems, show_error
 from ..models import Team
@@ -119,16 +120,16 @@ def insights(team_id: int | None):
         team=found.team,
         found=found,
         figures=_figures(found),
-        assign_form=AssignThemeForm(),
     )
 
 
 def _figures(found: Insights) -> Markup:
-    """The figures, charts and tables as HTML, kept like the figures themselves: they hold no
-    form token (the forms are outside them), so the same HTML serves every visit."""
+    """The figures, charts, tables and what to work on as HTML, kept like the figures
+    themselves, so the same HTML serves every visit; the assign forms get this request's token."""
 
     def render() -> Markup:
         months = [m.month for m in found.months]
+        due_on = AssignThemeForm().due_on.data
         return Markup(
             render_template(
                 "manage/_feedback_figures.html",
@@ -148,10 +149,13 @@ def _figures(found: Insights) -> Markup:
                     ("chart__bar--positive", "chart__bar--completion"),
                 ),
             )
+            + render_template(
+                "manage/_feedback_work_on.html", team=found.team, found=found, due_on=due_on
+            )
         )
 
     key = found.team.id if found.team else None
-    return cached(current_user, "feedback figures", key, render, rendered=True)
+    return with_form_tokens(cached(current_user, "feedback figures", key, render, rendered=True))
 
 
 def _comments_page(
