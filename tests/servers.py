@@ -151,9 +151,12 @@ def start_workers(instances: list[Path], database_url: str, extra_env: dict[str,
     return started
 
 
-def stop_server(process, out) -> int:
-    """SIGTERM, then SIGKILL after 10 s; returns the exit code (0: it stopped cleanly)."""
-    process.terminate()
+def stop_server(process, out, signalled: bool = False) -> int:
+    """SIGTERM (unless `signalled`: sent already, and a second one could reach the process after
+    its own handler is gone), then SIGKILL after 10 s; returns the exit code (0: it stopped
+    cleanly)."""
+    if not signalled:
+        process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -393,7 +393,7 @@ def test_two_workers_send_each_email_of_both_hosts_once(two_hosts):
     finally:
         for process, _out in workers:
             process.terminate()  # both at once: each stops after the email in hand
-        stopped = [stop_server(process, out) for process, out in workers]
+        stopped = [stop_server(process, out, signalled=True) for process, out in workers]
     assert stopped == [0, 0], [log.read_text() for log in (f / "worker.log" for f in folders)]
 
     with two_hosts.database.connect() as conn:
